@@ -1,0 +1,77 @@
+"""Citations are checked, not hoped: quotes must occur verbatim in the file at their offsets."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from pathlib import Path
+
+from qabot.domain import Citation, Document, line_starts_of
+from qabot.loaders import SkipFile, read_source_text
+
+logger = logging.getLogger(__name__)
+
+MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+class CitationVerifier:
+    """Checks a citation against the current bytes of its source file under `corpus_dir`."""
+
+    def __init__(self, corpus_dir: Path) -> None:
+        self.corpus_dir = corpus_dir.resolve()
+        self._cache: dict[str, tuple[tuple[int, int], str, tuple[int, ...]]] = {}
+        self._lock = threading.Lock()
+
+    def _text(self, source: str) -> tuple[str, tuple[int, ...]] | None:
+        path = (self.corpus_dir / source).resolve()
+        if not path.is_relative_to(self.corpus_dir):
+            return None
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        stamp = (st.st_mtime_ns, st.st_size)
+        with self._lock:
+            hit = self._cache.get(source)
+        if hit is not None and hit[0] == stamp:
+            return hit[1], hit[2]
+        try:
+            text, _, _ = read_source_text(path)
+        except SkipFile:
+            return None
+        starts = line_starts_of(text)
+        with self._lock:
+            self._cache[source] = (stamp, text, starts)
+        return text, starts
+
+    def verify(self, citation: Citation) -> bool:
+        """True when the quote is exactly the file's text at its span and line numbers."""
+        got = self._text(citation.source)
+        if got is None or not citation.quote:
+            return False
+        text, starts = got
+        if text[citation.start_char : citation.end_char] != citation.quote:
+            return False
+        doc = Document(citation.source, "", "", (), "", starts)
+        return (
+            doc.line_of(citation.start_char) == citation.start_line
+            and doc.line_of(citation.end_char - 1) == citation.end_line
+        )
+
+
+def renumber_markers(text: str, valid: int) -> tuple[str, list[int]]:
+    """Drop `[n]` markers outside 1..valid; return the text and the markers kept, in order."""
+    kept: list[int] = []
+
+    def sub(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if 1 <= n <= valid:
+            if n not in kept:
+                kept.append(n)
+            return match.group(0)
+        return ""
+
+    cleaned = MARKER.sub(sub, text)
+    cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned)
+    return re.sub(r"[ \t]{2,}", " ", cleaned).strip(), kept

@@ -1,0 +1,122 @@
+"""The frozen records that flow through qabot: Document, Passage, Citation, Answer."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """A decoded source file. `text` is the file's text exactly as decoded (offsets refer to it);
+    `spans` are the (start, end) character ranges of article content, chrome excluded."""
+
+    source: str  # path relative to the corpus root, with forward slashes
+    title: str
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    file_hash: str
+    line_starts: tuple[int, ...] = field(repr=False, default=())
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number holding character `offset`."""
+        return bisect.bisect_right(self.line_starts, offset)
+
+
+def line_starts_of(text: str) -> tuple[int, ...]:
+    """Offsets at which each line of `text` begins (only `\\n` ends a line)."""
+    starts = [0]
+    pos = text.find("\n")
+    while pos != -1:
+        starts.append(pos + 1)
+        pos = text.find("\n", pos + 1)
+    return tuple(starts)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrievable piece of a Document: `text == document.text[start_char:end_char]`."""
+
+    id: str
+    source: str
+    title: str
+    text: str
+    start_char: int
+    end_char: int
+    start_line: int
+    end_line: int
+    score: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """The n-th source of an answer: a verbatim quote of `source` at the given span."""
+
+    n: int
+    source: str
+    title: str
+    start_line: int
+    end_line: int
+    start_char: int
+    end_char: int
+    quote: str
+    passage_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What front ends render: text with `[n]` markers, its citations and the ranked passages."""
+
+    question: str
+    query: str
+    text: str
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    refused: bool = False
+    latency_ms: float = 0.0
+    evidence: float = 0.0  # how strongly the corpus supports answering at all
+    notice: str = ""  # e.g. "the model's answer could not be checked; showing the extract"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "query": self.query,
+            "passages": [
+                {
+                    "id": p.id,
+                    "source": p.source,
+                    "title": p.title,
+                    "start_line": p.start_line,
+                    "end_line": p.end_line,
+                    "text": p.text,
+                    "score": round(p.score, 6),
+                }
+                for p in self.passages
+            ],
+            "answer": self.text,
+            "citations": [
+                {
+                    "n": c.n,
+                    "source": c.source,
+                    "title": c.title,
+                    "start_line": c.start_line,
+                    "end_line": c.end_line,
+                    "quote": c.quote,
+                }
+                for c in self.citations
+            ],
+            "refused": self.refused,
+            "evidence": round(self.evidence, 4),
+            "notice": self.notice,
+            "latency_ms": round(self.latency_ms, 2),
+        }
+
+
+REFUSAL_TEXT = "I could not find that in the corpus."

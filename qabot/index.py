@@ -1,0 +1,447 @@
+"""The passage index: Chroma for vectors, a BM25 index derived from what Chroma holds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from qabot.domain import Passage
+from qabot.settings import Settings
+
+if TYPE_CHECKING:
+    from qabot.embeddings import Embedder, Progress
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1"
+
+
+class IndexMismatch(RuntimeError):
+    """The collection was built with another embedding model, backend or schema."""
+
+
+def collection_name(settings: Settings) -> str:
+    """The configured collection name, or one derived from the corpus folder's location.
+
+    Each corpus gets its own collection, so `qabot eval --corpus X` never clobbers the
+    index the REPL answers from.
+    """
+    if settings.collection:
+        return settings.collection
+    root = str(settings.corpus_dir.resolve())
+    digest = hashlib.sha1(root.encode()).hexdigest()[:10]
+    stem = "".join(c if c.isalnum() else "-" for c in settings.corpus_dir.resolve().name)[:40]
+    return f"qabot-{stem.strip('-') or 'corpus'}-{digest}"
+
+
+def make_client(settings: Settings) -> Any:
+    """A Chroma client: HTTP when a server host is set, else the embedded store."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        headers = {}
+        if settings.chroma_auth_token is not None:
+            headers["Authorization"] = f"Bearer {settings.chroma_auth_token.get_secret_value()}"
+        return chromadb.HttpClient(
+            host=settings.chroma_host,
+            port=settings.chroma_port,
+            ssl=settings.chroma_ssl,
+            headers=headers,
+            settings=chroma_settings,
+        )
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What the collection holds for one source file."""
+
+    file_hashes: frozenset[str]
+    expected: int  # passages the file should have, as recorded on its records
+    ids: frozenset[str]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.file_hashes) == 1 and len(self.ids) == self.expected
+
+
+class BM25:
+    """A bm25s index over passage texts, with the stemmer and stop words fixed here."""
+
+    def __init__(self, retriever: Any, ids: list[str]) -> None:
+        self.retriever = retriever
+        self.ids = ids
+
+    @staticmethod
+    def _tokenize(texts: list[str], return_ids: bool) -> Any:
+        import bm25s
+        import Stemmer
+
+        return bm25s.tokenize(
+            texts,
+            stopwords="en",
+            stemmer=Stemmer.Stemmer("english"),
+            return_ids=return_ids,
+            show_progress=False,
+        )
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str]) -> BM25:
+        import bm25s
+
+        retriever = bm25s.BM25()
+        if texts:
+            retriever.index(cls._tokenize(texts, True), show_progress=False)
+        return cls(retriever, ids)
+
+    def save(self, folder: Path, fingerprint: str) -> None:
+        """Write atomically: a sibling temp folder renamed over the old one."""
+        tmp = folder.with_name(folder.name + f".tmp-{uuid.uuid4().hex[:8]}")
+        tmp.mkdir(parents=True)
+        if self.ids:
+            self.retriever.save(str(tmp), show_progress=False)
+        (tmp / "qabot.json").write_text(json.dumps({"fingerprint": fingerprint, "ids": self.ids}))
+        old = folder.with_name(folder.name + ".old")
+        if folder.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path, fingerprint: str) -> BM25 | None:
+        """The saved index if it was built from exactly the current collection, else None."""
+        import bm25s
+
+        meta_file = folder / "qabot.json"
+        try:
+            meta = json.loads(meta_file.read_text())
+            if meta.get("fingerprint") != fingerprint:
+                return None
+            ids = list(meta["ids"])
+            retriever = bm25s.BM25.load(str(folder), show_progress=False) if ids else bm25s.BM25()
+            return cls(retriever, ids)
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def doc_freq(self) -> tuple[dict[str, int], int]:
+        """Passages holding each (stemmed) term, and the number of passages."""
+        if not self.ids:
+            return {}, 0
+        indptr = self.retriever.scores["indptr"]
+        df = {
+            t: int(indptr[i + 1] - indptr[i])
+            for t, i in self.retriever.vocab_dict.items()
+            if i + 1 < len(indptr)
+        }
+        return df, len(self.ids)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        if not self.ids or k <= 0:
+            return []
+        tokens = self._tokenize([query], False)
+        if not tokens[0]:
+            return []
+        docs, scores = self.retriever.retrieve(
+            tokens, k=min(k, len(self.ids)), show_progress=False, n_threads=1
+        )
+        return [
+            (self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
+        ]
+
+
+def _fingerprint(ids: Iterable[str]) -> str:
+    h = hashlib.sha256()
+    for pid in sorted(ids):
+        h.update(pid.encode())
+    return h.hexdigest()
+
+
+def embed_text(passage: Passage, title_words: int = 24) -> str:
+    """What is embedded and indexed for a passage: its title (shortened) then its text."""
+    title = " ".join(passage.title.split()[:title_words])
+    return f"{title}\n{passage.text}" if title else passage.text
+
+
+class PassageIndex:
+    """Chroma collection + BM25 + an in-memory map of passages, refreshed when Chroma changes.
+
+    Writers call `write_file` per source file; readers call `dense` and `sparse`. The
+    collection's metadata carries the embedding model, dimension and backend (checked on
+    open) and a `generation` stamp that each ingest updates, so readers in other processes
+    notice and reload.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder, client: Any | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.client = client if client is not None else make_client(settings)
+        self.name = collection_name(settings)
+        self._lock = threading.RLock()
+        self._collection: Any = None
+        self._generation: str | None = None
+        self._checked_at = 0.0
+        self.passages: dict[str, Passage] = {}
+        self._bm25: BM25 | None = None
+
+    # --- opening and identity -------------------------------------------------------------
+    def _identity(self) -> dict[str, str]:
+        return {
+            "qabot_schema": SCHEMA_VERSION,
+            "embedding_model": self.embedder.model_id,
+            "embedding_backend": self.embedder.backend,
+        }
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            self._collection = self._open()
+        return self._collection
+
+    def _open(self) -> Any:
+        col = self.client.get_or_create_collection(
+            self.name,
+            metadata={**self._identity(), "generation": "empty"},
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+        meta = dict(col.metadata or {})
+        for key, want in self._identity().items():
+            have = meta.get(key)
+            if have is not None and have != want:
+                raise IndexMismatch(
+                    f"the index {self.name!r} was built with {key.replace('_', ' ')} {have!r}, "
+                    f"but qabot is set to {want!r}. Run `qabot ingest --rebuild` to re-embed the "
+                    f"corpus, or set QABOT_{key.upper()} back to {have!r}."
+                    if key != "qabot_schema"
+                    else f"the index {self.name!r} has schema {have}; run `qabot ingest --rebuild`"
+                )
+        return col
+
+    def drop(self) -> None:
+        """Delete the collection and its BM25 index (for --rebuild)."""
+        with self._lock:
+            try:
+                self.client.delete_collection(self.name)
+            except Exception:  # noqa: BLE001 - absent is fine
+                logger.debug("no collection %s to delete", self.name)
+            shutil.rmtree(self._bm25_dir, ignore_errors=True)
+            self._collection = None
+            self._generation = None
+            self.passages = {}
+            self._bm25 = None
+
+    @property
+    def _bm25_dir(self) -> Path:
+        return self.settings.bm25_dir / self.name
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def embedding_dimension(self) -> int | None:
+        dim = (self.collection.metadata or {}).get("embedding_dimension")
+        return int(dim) if dim is not None else None
+
+    # --- reading -----------------------------------------------------------------------
+    def refresh(self, force: bool = False, max_age: float = 1.0) -> None:
+        """Reload passages and BM25 if another writer changed the collection."""
+        with self._lock:
+            now = time.monotonic()
+            if not force and self._generation is not None and now - self._checked_at < max_age:
+                return
+            self._checked_at = now
+            self._collection = self.client.get_collection(self.name, embedding_function=None)
+            generation = str((self._collection.metadata or {}).get("generation", ""))
+            if not force and generation == self._generation:
+                return
+            self._load_all()
+            self._generation = generation
+
+    def _load_all(self) -> None:
+        got = self._get_all(include=["documents", "metadatas"])
+        passages: dict[str, Passage] = {}
+        for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            passages[pid] = _passage_from(pid, text, meta)
+        self.passages = passages
+        fingerprint = _fingerprint(passages)
+        bm25 = BM25.load(self._bm25_dir, fingerprint)
+        if bm25 is None:
+            ids = sorted(passages)
+            logger.info("building BM25 over %d passages", len(ids))
+            bm25 = BM25.build(ids, [embed_text(passages[i]) for i in ids])
+            try:
+                bm25.save(self._bm25_dir, fingerprint)
+            except OSError as exc:  # a read-only data dir still answers
+                logger.warning("could not save the BM25 index: %s", exc)
+        self._bm25 = bm25
+
+    def _get_all(self, include: list[str], where: dict[str, Any] | None = None) -> dict[str, list]:
+        """`collection.get` in pages (a server limits response size)."""
+        out: dict[str, list] = {"ids": [], **{k: [] for k in include}}
+        page = 5000
+        offset = 0
+        while True:
+            got = self.collection.get(where=where, include=include, limit=page, offset=offset)
+            out["ids"].extend(got["ids"])
+            for key in include:
+                values = got[key]
+                out[key].extend(list(values) if values is not None else [])
+            if len(got["ids"]) < page:
+                return out
+            offset += page
+
+    def dense(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(id, cosine similarity) of the k nearest passages."""
+        n = len(self.passages)
+        if n == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[vector.tolist()], n_results=min(k, n), include=["distances"]
+        )
+        return [
+            (pid, 1.0 - float(dist))
+            for pid, dist in zip(res["ids"][0], res["distances"][0], strict=True)
+            if pid in self.passages
+        ]
+
+    def doc_freq(self) -> tuple[dict[str, int], int]:
+        return self._bm25.doc_freq() if self._bm25 is not None else ({}, 0)
+
+    def sparse(self, query: str, k: int) -> list[tuple[str, float]]:
+        return self._bm25.search(query, k) if self._bm25 is not None else []
+
+    # --- writing ------------------------------------------------------------------------
+    def stored_files(self) -> dict[str, StoredFile]:
+        """What the collection holds, per source file."""
+        got = self._get_all(include=["metadatas"])
+        hashes: dict[str, set[str]] = {}
+        expected: dict[str, int] = {}
+        ids: dict[str, set[str]] = {}
+        for pid, meta in zip(got["ids"], got["metadatas"], strict=True):
+            src = str(meta["source"])
+            hashes.setdefault(src, set()).add(str(meta["file_hash"]))
+            expected[src] = int(meta["n_passages"])
+            ids.setdefault(src, set()).add(pid)
+        return {
+            s: StoredFile(frozenset(hashes[s]), expected[s], frozenset(ids[s])) for s in hashes
+        }
+
+    def existing_embeddings(self, text_hashes: Sequence[str]) -> dict[str, list[float]]:
+        """Vectors already stored for these text hashes (identical text is embedded once)."""
+        found: dict[str, list[float]] = {}
+        wanted = list(dict.fromkeys(text_hashes))
+        for lo in range(0, len(wanted), 500):
+            got = self.collection.get(
+                where={"text_hash": {"$in": wanted[lo : lo + 500]}},
+                include=["embeddings", "metadatas"],
+            )
+            for meta, vec in zip(got["metadatas"], got["embeddings"], strict=True):
+                found.setdefault(str(meta["text_hash"]), list(map(float, vec)))
+        return found
+
+    def max_batch(self) -> int:
+        try:
+            return max(1, min(int(self.client.get_max_batch_size()), 2000))
+        except Exception:  # noqa: BLE001 - older servers
+            return 1000
+
+    def upsert(
+        self,
+        passages: Sequence[Passage],
+        file_hash: dict[str, str],
+        vectors: dict[str, list[float]],
+    ) -> None:
+        """Write passages with their vectors (keyed by text hash), in Chroma-sized batches."""
+        n_per_source: dict[str, int] = {}
+        for p in passages:
+            n_per_source[p.source] = n_per_source.get(p.source, 0) + 1
+        batch = self.max_batch()
+        for lo in range(0, len(passages), batch):
+            chunk = passages[lo : lo + batch]
+            metas, embs = [], []
+            for p in chunk:
+                th = text_hash(p)
+                embs.append(vectors[th])
+                metas.append(
+                    {
+                        "source": p.source,
+                        "title": p.title,
+                        "start_char": p.start_char,
+                        "end_char": p.end_char,
+                        "start_line": p.start_line,
+                        "end_line": p.end_line,
+                        "file_hash": file_hash[p.source],
+                        "n_passages": n_per_source[p.source],
+                        "text_hash": th,
+                    }
+                )
+            self.collection.upsert(
+                ids=[p.id for p in chunk],
+                embeddings=embs,
+                documents=[p.text for p in chunk],
+                metadatas=metas,
+            )
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        batch = self.max_batch()
+        for lo in range(0, len(ids), batch):
+            self.collection.delete(ids=ids[lo : lo + batch])
+
+    def mark_changed(self, dimension: int | None) -> None:
+        """Stamp a new generation so that readers reload, and record the vector size."""
+        meta = dict(self.collection.metadata or {})
+        meta.pop("hnsw:space", None)
+        meta.update(self._identity())
+        meta["generation"] = uuid.uuid4().hex
+        if dimension:
+            meta["embedding_dimension"] = dimension
+        self.collection.modify(metadata=meta)
+
+    def embed_missing(
+        self, passages: Sequence[Passage], progress: Progress | None = None
+    ) -> tuple[dict[str, list[float]], int]:
+        """Vectors for the passages' texts: reused where stored, embedded once otherwise."""
+        hashes = [text_hash(p) for p in passages]
+        vectors = self.existing_embeddings(hashes)
+        todo: dict[str, str] = {}
+        for p, th in zip(passages, hashes, strict=True):
+            if th not in vectors and th not in todo:
+                todo[th] = embed_text(p)
+        if todo:
+            keys = list(todo)
+            embedded = self.embedder.embed([todo[k] for k in keys], progress=progress)
+            for key, vec in zip(keys, embedded, strict=True):
+                vectors[key] = vec.tolist()
+        return vectors, len(todo)
+
+
+def text_hash(passage: Passage) -> str:
+    return hashlib.sha1(embed_text(passage).encode()).hexdigest()
+
+
+def _passage_from(pid: str, text: str, meta: dict[str, Any]) -> Passage:
+    return Passage(
+        id=pid,
+        source=str(meta["source"]),
+        title=str(meta.get("title", "")),
+        text=text,
+        start_char=int(meta["start_char"]),
+        end_char=int(meta["end_char"]),
+        start_line=int(meta["start_line"]),
+        end_line=int(meta["end_line"]),
+    )

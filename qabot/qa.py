@@ -1,0 +1,91 @@
+"""The pure core: `QA.ask(question, history) -> Answer`, with nothing of the front ends in it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Protocol
+
+from qabot.citations import CitationVerifier
+from qabot.conversation import condense
+from qabot.domain import Answer
+from qabot.embeddings import get_embedder
+from qabot.extractive import ExtractiveAnswerer, idf_from_counts
+from qabot.index import PassageIndex
+from qabot.ingest import IngestProgress, IngestReport, Ingestor
+from qabot.retrieve import Mode, Retrieval, Searcher
+from qabot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class Answerer(Protocol):
+    def answer(self, question: str, query: str, retrieval: Retrieval) -> Answer: ...
+
+
+class QA:
+    """Question answering over one corpus: ingest, retrieve, answer, with heavy parts lazy."""
+
+    def __init__(self, settings: Settings, mode: Mode = "hybrid") -> None:
+        self.settings = settings
+        self.embedder = get_embedder(settings)
+        self.index = PassageIndex(settings, self.embedder)
+        self.searcher = Searcher(self.index, settings.candidates, settings.rrf_k, mode)
+        self.verifier = CitationVerifier(settings.corpus_dir)
+        self._extractive: ExtractiveAnswerer | None = None
+        self._warm = threading.Lock()
+
+    # --- set-up -------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: Sequence[Path] = (),
+        rebuild: bool = False,
+        progress: IngestProgress | None = None,
+    ) -> IngestReport:
+        report = Ingestor(self.settings, self.index).run(paths, rebuild, progress)
+        self._extractive = None  # corpus statistics changed
+        return report
+
+    def ensure_index(self, progress: IngestProgress | None = None) -> IngestReport | None:
+        """Ingest the corpus if the index is empty (first run); otherwise do nothing."""
+        if self.index.count() == 0:
+            return self.ingest(progress=progress)
+        return None
+
+    def warm_up(self) -> None:
+        """Load the model and the index now, so the first question is fast."""
+        with self._warm:
+            self.embedder.warm_up()
+            self.index.refresh(force=self.index.passages == {})
+            self._answerer()
+
+    # --- answering ------------------------------------------------------------------------
+    def _answerer(self) -> ExtractiveAnswerer:
+        if self._extractive is None:
+            df, n = self.index.doc_freq()
+            self._extractive = ExtractiveAnswerer(
+                self.verifier,
+                idf_from_counts(df, n),
+                self.settings.refusal_threshold,
+                self.settings.max_answer_sentences,
+            )
+        return self._extractive
+
+    def retrieve(self, query: str, k: int | None = None) -> Retrieval:
+        return self.searcher.search(query, k or self.settings.top_k)
+
+    def ask(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
+        """Answer `question`; `history` holds the earlier questions of this chat, oldest first."""
+        started = time.perf_counter()
+        question = " ".join(question.split())
+        if not question:
+            raise ValueError("the question is empty")
+        query = condense(question, list(history))
+        retrieval = self.retrieve(query, k)
+        answer = self._answerer().answer(question, query, retrieval)
+        latency = (time.perf_counter() - started) * 1000
+        return replace(answer, latency_ms=latency)

