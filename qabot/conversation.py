@@ -9,7 +9,9 @@ _FOLLOW_UP_WORDS = re.compile(
     r"then|the call|the talks?|the same|other|else|more)\b",
     re.I,
 )
-_FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|also|so|what about|how about|why not|and why)\b", re.I)
+_FOLLOW_UP_START = re.compile(
+    r"^\s*(?:and|but|also|so|what about|how about|why not|and why)\b", re.I
+)
 
 
 def is_follow_up(question: str) -> bool:

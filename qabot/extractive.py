@@ -15,11 +15,114 @@ from qabot.retrieve import Retrieval
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 STOPWORDS = frozenset(
-    """a an and are as at be been but by can could did do does done for from had has have he her
-    him his how i if in into is it its just may me might my no not of on or our out over she should
-    so such than that the their them then there these they this those to too up us was we were what
-    when where which while who whom whose why will with would you your about after also any because
-    before being both each few more most much other same some very s t tell say said says know""".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "done",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "may",
+        "me",
+        "might",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "out",
+        "over",
+        "she",
+        "should",
+        "so",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "too",
+        "up",
+        "us",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "about",
+        "after",
+        "also",
+        "any",
+        "because",
+        "before",
+        "being",
+        "both",
+        "each",
+        "few",
+        "more",
+        "most",
+        "much",
+        "other",
+        "same",
+        "some",
+        "very",
+        "s",
+        "t",
+        "tell",
+        "say",
+        "said",
+        "says",
+        "know",
+    ]
 )
 
 # Cue words of an answer type, checked in the question (the current one, not the history).
@@ -75,8 +178,11 @@ def answer_type(question: str) -> str:
         return "number"
     if re.match(r"^(?:when|what (?:day|date|year|month|time))\b", q) or "what day" in q:
         return "date"
-    if re.match(r"^(?:who|whom|whose)\b", q) or re.search(r"\bwhich (?:\w+ )?(?:person|official|"
-                                                          r"minister|secretary|spokesman)\b", q):
+    if re.match(r"^(?:who|whom|whose)\b", q) or re.search(
+        r"\bwhich (?:\w+ )?(?:person|official|"
+        r"minister|secretary|spokesman)\b",
+        q,
+    ):
         return "person"
     if re.match(r"^(?:where|from where)\b", q):
         return "place"
@@ -100,7 +206,11 @@ def _type_match(kind: str, sentence: str, question: str) -> float:
         asked = {w.lower() for w in _WORD.findall(question)}
         names = [n for n in _NAME.findall(sentence) if n.split()[0].lower() not in asked]
         # A name that the question does not already hold is a candidate answer.
-        return 1.0 if any(n.lower() not in asked and n.lower() not in STOPWORDS for n in names) else 0.0
+        return (
+            1.0
+            if any(n.lower() not in asked and n.lower() not in STOPWORDS for n in names)
+            else 0.0
+        )
     return 0.5
 
 
@@ -137,7 +247,9 @@ class ExtractiveAnswerer:
         self.threshold = threshold
         self.max_sentences = max_sentences
 
-    def candidates(self, question: str, query: str, passages: tuple[Passage, ...]) -> list[Candidate]:
+    def candidates(
+        self, question: str, query: str, passages: tuple[Passage, ...]
+    ) -> list[Candidate]:
         kind = answer_type(question)
         q_terms = set(terms(query)) | set(terms(question))
         now_terms = set(terms(question))
@@ -190,7 +302,9 @@ class ExtractiveAnswerer:
                 break
             if chosen and (cand.score < 0.75 * best.score or cand.coverage == 0):
                 break
-            if any(c.passage.source == cand.passage.source and c.start == cand.start for c in chosen):
+            if any(
+                c.passage.source == cand.passage.source and c.start == cand.start for c in chosen
+            ):
                 continue
             chosen.append(cand)
         citations: list[Citation] = []

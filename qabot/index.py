@@ -336,9 +336,7 @@ class PassageIndex:
             hashes.setdefault(src, set()).add(str(meta["file_hash"]))
             expected[src] = int(meta["n_passages"])
             ids.setdefault(src, set()).add(pid)
-        return {
-            s: StoredFile(frozenset(hashes[s]), expected[s], frozenset(ids[s])) for s in hashes
-        }
+        return {s: StoredFile(frozenset(hashes[s]), expected[s], frozenset(ids[s])) for s in hashes}
 
     def existing_embeddings(self, text_hashes: Sequence[str]) -> dict[str, list[float]]:
         """Vectors already stored for these text hashes (identical text is embedded once)."""

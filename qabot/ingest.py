@@ -206,4 +206,3 @@ class Ingestor:
         report.total_passages = len(self.index.passages)
         report.seconds = time.perf_counter() - started
         return report
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
@@ -16,7 +16,7 @@ from qabot.domain import Answer
 from qabot.embeddings import get_embedder
 from qabot.extractive import ExtractiveAnswerer, idf_from_counts
 from qabot.index import PassageIndex
-from qabot.ingest import IngestProgress, IngestReport, Ingestor
+from qabot.ingest import Ingestor, IngestProgress, IngestReport
 from qabot.retrieve import Mode, Retrieval, Searcher
 from qabot.settings import Settings
 
@@ -78,8 +78,18 @@ class QA:
     def retrieve(self, query: str, k: int | None = None) -> Retrieval:
         return self.searcher.search(query, k or self.settings.top_k)
 
-    def ask(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
-        """Answer `question`; `history` holds the earlier questions of this chat, oldest first."""
+    def ask(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        k: int | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer `question`; `history` holds the earlier questions of this chat, oldest first.
+
+        `on_token` receives text as a streaming answerer (an LLM) produces it; the returned
+        Answer is always the final, checked one. The extractive answerer does not stream.
+        """
         started = time.perf_counter()
         question = " ".join(question.split())
         if not question:

@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     )
 
     # --- corpus and storage -------------------------------------------------------------
-    corpus_dir: Path = Field(Path("seeds"), description="Folder of articles to index and answer from.")
+    corpus_dir: Path = Field(
+        Path("seeds"), description="Folder of articles to index and answer from."
+    )
     data_dir: Path = Field(
         Path(".qabot"), description="Chroma store, BM25 index, chat histories, model caches."
     )
@@ -82,11 +84,15 @@ class Settings(BaseSettings):
     telegram_base_url: str = Field(
         "https://api.telegram.org/bot", description="Bot API server URL (PTB base_url)."
     )
-    telegram_webhook_url: str = Field("", description="Public URL for webhook mode; empty = polling.")
+    telegram_webhook_url: str = Field(
+        "", description="Public URL for webhook mode; empty = polling."
+    )
     telegram_webhook_secret: SecretStr | None = Field(
         None, description="Secret token Telegram sends with every webhook request."
     )
-    telegram_webhook_listen: str = Field("127.0.0.1", description="Address the webhook server binds.")
+    telegram_webhook_listen: str = Field(
+        "127.0.0.1", description="Address the webhook server binds."
+    )
     telegram_webhook_port: int = Field(8443, description="Port the webhook server binds.")
     telegram_max_question_chars: int = Field(1000, ge=1, description="Longest question accepted.")
     telegram_rate_limit: int = Field(10, ge=1, description="Questions per user per minute.")

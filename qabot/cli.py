@@ -1,0 +1,359 @@
+"""The `qabot` command line: ingest, ask, chat, telegram, eval. Heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from qabot.ingest import IngestReport
+    from qabot.qa import QA
+    from qabot.settings import Settings
+
+app = typer.Typer(
+    help="qabot: ask questions about a folder of news articles; every claim is cited.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+logger = logging.getLogger("qabot")
+
+
+class Exit(Exception):
+    """A user-facing error: print the message and exit non-zero."""
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs request URLs at INFO, and a Telegram URL carries the bot token.
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "chromadb",
+        "sentence_transformers",
+        "transformers",
+        "bm25s",
+    ):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _settings(**overrides: object) -> Settings:
+    from pydantic import ValidationError
+
+    from qabot.settings import Settings
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = [f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise Exit("invalid settings:\n" + "\n".join(lines)) from None
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _qa(settings: Settings) -> QA:
+    from qabot.qa import QA
+
+    return QA(settings)
+
+
+class _RichIngestProgress:
+    """Progress bars for ingest: files scanned, then passages embedded."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        self.files: object = None
+        self.embed: object = None
+
+    def __enter__(self) -> _RichIngestProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def scanning(self, files: int) -> None:
+        self.files = self.progress.add_task("files", total=files)
+
+    def file_done(self, source: str) -> None:
+        if self.files is not None:
+            self.progress.advance(self.files)  # type: ignore[arg-type]
+
+    def embedding(self, texts: int) -> None:
+        if self.embed is None:
+            self.embed = self.progress.add_task("passages embedded", total=0)
+        task = self.embed
+        current = self.progress.tasks[task].total or 0  # type: ignore[index]
+        self.progress.update(task, total=current + texts)  # type: ignore[arg-type]
+
+    def embedded(self, n: int) -> None:
+        if self.embed is not None:
+            self.progress.advance(self.embed, n)  # type: ignore[arg-type]
+
+
+def _ingest(
+    qa: QA, console: Console, paths: list[Path] | None = None, rebuild: bool = False
+) -> IngestReport:
+    with _RichIngestProgress(console) as bars:
+        return qa.ingest(paths or [], rebuild=rebuild, progress=bars)  # type: ignore[arg-type]
+
+
+def _fail(exc: BaseException) -> None:
+    _console(stderr=True).print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+    raise typer.Exit(code=2)
+
+
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")]
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        Optional[list[Path]],  # noqa: UP045 - typer needs Optional here
+        typer.Argument(help="Files or folders inside the corpus folder (default: all of it)."),
+    ] = None,
+    rebuild: Annotated[
+        bool, typer.Option(help="Drop the index and embed everything again.")
+    ] = False,
+    corpus: Annotated[
+        Optional[Path], typer.Option(help="Corpus folder (QABOT_CORPUS_DIR).")
+    ] = None,  # noqa: UP045
+    verbose: Verbose = False,
+) -> None:
+    """Index the corpus folder: new and changed files are embedded, deleted ones removed."""
+    _configure_logging(verbose)
+    from qabot.terminal import render_report
+
+    try:
+        settings = _settings(corpus_dir=corpus)
+        console = _console()
+        report = _ingest(_qa(settings), console, paths, rebuild)
+        render_report(console, report)
+    except Exception as exc:  # noqa: BLE001 - every failure gets one clear line
+        _handle(exc)
+
+
+def _handle(exc: BaseException) -> None:
+    from qabot.embeddings import ModelNotFound
+    from qabot.evaluate import FixtureError
+    from qabot.index import IndexMismatch
+    from qabot.ingest import CorpusError, IngestLocked
+
+    if isinstance(
+        exc, (Exit, IndexMismatch, IngestLocked, CorpusError, FixtureError, ModelNotFound)
+    ):
+        _fail(exc)
+    if isinstance(exc, (typer.Exit, KeyboardInterrupt)):
+        raise exc
+    logger.exception("unexpected error")
+    _fail(exc)
+
+
+def _ready_qa(settings: Settings, console: Console) -> QA:
+    """A QA whose index holds the corpus (ingested on first use)."""
+    from qabot.terminal import render_report
+
+    qa = _qa(settings)
+    if qa.index.count() == 0:
+        console.print(f"First run: indexing {settings.corpus_dir} …")
+        render_report(console, _ingest(qa, console))
+    return qa
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    verbose: Verbose = False,
+) -> None:
+    """Answer one question and exit."""
+    _configure_logging(verbose)
+    try:
+        settings = _settings()
+        console = _console(stderr=as_json)
+        qa = _ready_qa(settings, console)
+        if not question.strip():
+            raise Exit("the question is empty")
+        answer = qa.ask(question)
+        if as_json:
+            sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        else:
+            from qabot.terminal import render_answer
+
+            render_answer(_console(), answer)
+    except Exception as exc:  # noqa: BLE001
+        _handle(exc)
+
+
+@app.command()
+def chat(verbose: Verbose = False) -> None:
+    """Talk with the corpus: a REPL with line editing, history, /sources and /reset."""
+    import threading
+
+    _configure_logging(verbose)
+    from qabot.repl import Repl
+
+    try:
+        settings = _settings()
+    except Exception as exc:  # noqa: BLE001
+        _handle(exc)
+        return
+    console = _console()
+    state: dict[str, object] = {}
+    ready = threading.Event()
+
+    def warm() -> None:
+        # The prompt is shown at once; the model loads (and a first run indexes) meanwhile.
+        try:
+            qa = _qa(settings)
+            if qa.index.count() == 0:
+                state["report"] = qa.ingest()
+            qa.warm_up()
+            state["qa"] = qa
+        except Exception as exc:  # noqa: BLE001
+            logger.debug("warm-up failed", exc_info=True)
+            state["error"] = exc
+        finally:
+            ready.set()
+
+    threading.Thread(target=warm, name="qabot-warm-up", daemon=True).start()
+
+    def answer(question: str, history: list[str]):  # type: ignore[no-untyped-def]
+        if not ready.is_set():
+            with console.status("Loading the model and index (first question only)…"):
+                ready.wait()
+        if "error" in state:
+            raise state["error"]  # type: ignore[misc]
+        report = state.pop("report", None)
+        if report is not None:
+            from qabot.terminal import render_report
+
+            console.print(f"First run: indexed {settings.corpus_dir}.")
+            render_report(console, report)  # type: ignore[arg-type]
+        qa: QA = state["qa"]  # type: ignore[assignment]
+        return qa.ask(question, history)
+
+    Repl(
+        answer,
+        console,
+        history_file=settings.data_dir / "repl_history",
+        max_turns=settings.history_turns,
+    ).run()
+
+
+@app.command()
+def telegram(verbose: Verbose = False) -> None:
+    """Serve qabot as a Telegram bot (TELEGRAM_BOT_TOKEN, QABOT_TELEGRAM_ALLOWED_USERS)."""
+    _configure_logging(verbose)
+    try:
+        settings = _settings()
+        from qabot.telegram_bot import run
+
+        run(settings)
+    except Exception as exc:  # noqa: BLE001
+        _handle(exc)
+
+
+@app.command("eval")
+def eval_(
+    fixtures: Annotated[
+        Path, typer.Argument(help="Fixture set, JSON Lines.", exists=True, dir_okay=False)
+    ],
+    corpus: Annotated[Optional[Path], typer.Option(help="Corpus folder to index and ask.")] = None,  # noqa: UP045
+    k: Annotated[int, typer.Option(min=1, help="Cut-off for the @k metrics.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
+    out: Annotated[Optional[Path], typer.Option(help="Write one JSON record per question.")] = None,  # noqa: UP045
+    retriever: Annotated[
+        str, typer.Option(help="hybrid | dense | bm25 (for comparisons).")
+    ] = "hybrid",
+    calibrate: Annotated[
+        bool, typer.Option(help="Also report the refusal threshold that fits this set best.")
+    ] = False,
+    verbose: Verbose = False,
+) -> None:
+    """Measure retrieval and answers against a fixture set (metrics as in DESIGN.md)."""
+    _configure_logging(verbose)
+    try:
+        from qabot.evaluate import load_fixtures, run_fixtures
+        from qabot.qa import QA
+
+        if retriever not in ("hybrid", "dense", "bm25"):
+            raise Exit(f"--retriever must be hybrid, dense or bm25, not {retriever!r}")
+        settings = _settings(corpus_dir=corpus)
+        items = load_fixtures(fixtures)
+        console = _console(stderr=True)
+        qa = QA(settings, mode=retriever)  # type: ignore[arg-type]
+        report = _ingest(qa, console)
+        if report.changed:
+            console.print(
+                f"indexed {settings.corpus_dir}: {len(report.added)} added, "
+                f"{len(report.updated)} updated, {len(report.removed)} removed"
+            )
+        qa.warm_up()
+        depth = max(k, settings.top_k)
+        from rich.progress import Progress
+
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("questions", total=len(items))
+            result = run_fixtures(
+                lambda q, h, _k: qa.ask(q, h, depth), items, k, lambda: bar.advance(task)
+            )
+        metrics = result.metrics()
+        if calibrate:
+            threshold, accuracy = result.calibrate()
+            metrics["calibrated_threshold"] = round(threshold, 4)
+            metrics["calibrated_accuracy"] = round(accuracy, 4)
+        if out is not None:
+            result.write_records(out)
+        if as_json:
+            sys.stdout.write(json.dumps(metrics, indent=2) + "\n")
+        else:
+            from rich.table import Table
+
+            table = Table(title=f"qabot eval — {fixtures.name} ({retriever})")
+            table.add_column("metric")
+            table.add_column("value", justify="right")
+            for name, value in metrics.items():
+                table.add_row(name, f"{value:.3f}" if isinstance(value, float) else str(value))
+            _console().print(table)
+    except Exception as exc:  # noqa: BLE001
+        _handle(exc)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

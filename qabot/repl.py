@@ -1,0 +1,104 @@
+"""The chat loop: read a line, hand it to a callback, render the Answer. Knows nothing of models."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+from qabot.domain import Answer
+from qabot.terminal import render_answer, render_sources
+
+logger = logging.getLogger(__name__)
+
+HELP = """Ask a question about the corpus in plain words; follow-up questions are fine.
+  /sources   the full passages behind the last answer, with file and lines
+  /reset     forget this conversation
+  /help      this text
+  exit       leave (or Ctrl-D)"""
+
+AskFn = Callable[[str, list[str]], Answer]
+
+
+class Repl:
+    """One terminal conversation. `ask(question, history)` does the work; `history` is the
+    list of earlier questions, bounded to `max_turns`."""
+
+    def __init__(
+        self,
+        ask: AskFn,
+        console: Console,
+        history_file: Path | None = None,
+        max_turns: int = 20,
+    ) -> None:
+        self.ask = ask
+        self.console = console
+        self.history_file = history_file
+        self.max_turns = max_turns
+        self.history: list[str] = []
+        self.last: Answer | None = None
+
+    def handle(self, line: str) -> bool:
+        """Act on one input line; False means leave."""
+        text = line.strip()
+        if not text:
+            return True
+        command = text.lower()
+        if command in {"exit", "quit", "/exit", "/quit", ":q"}:
+            return False
+        if command == "/help":
+            self.console.print(HELP, highlight=False)
+        elif command == "/reset":
+            self.history.clear()
+            self.last = None
+            self.console.print("Conversation forgotten.")
+        elif command == "/sources":
+            render_sources(self.console, self.last)
+        elif command.startswith("/"):
+            self.console.print(f"Unknown command {text.split()[0]!r}; /help lists them.")
+        else:
+            try:
+                answer = self.ask(text, list(self.history))
+            except Exception as exc:  # keep the session alive, say what went wrong
+                logger.exception("question failed")
+                self.console.print(f"[red]Error:[/red] {exc}")
+                return True
+            self.last = answer
+            self.history = (self.history + [text])[-self.max_turns :] if self.max_turns else []
+            render_answer(self.console, answer)
+        return True
+
+    def run(self, interactive: bool | None = None) -> None:
+        interactive = sys.stdin.isatty() if interactive is None else interactive
+        self.console.print("qabot — ask about the corpus. /help for commands, exit to leave.")
+        if interactive:
+            self._run_prompt_toolkit()
+        else:
+            for line in sys.stdin:
+                if not self.handle(line):
+                    break
+
+    def _run_prompt_toolkit(self) -> None:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+        history = InMemoryHistory()
+        if self.history_file is not None:
+            try:
+                self.history_file.parent.mkdir(parents=True, exist_ok=True)
+                history = FileHistory(str(self.history_file))
+            except OSError:
+                logger.warning("cannot keep line history in %s", self.history_file)
+        session: PromptSession[str] = PromptSession(history=history)
+        while True:
+            try:
+                line = session.prompt("› ")
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                break
+            if not self.handle(line):
+                break

@@ -1,0 +1,90 @@
+"""Rendering answers, passages and ingest reports in the terminal with rich."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from qabot.domain import Answer, Citation, Passage
+from qabot.ingest import IngestReport
+
+
+def _marked(text: str) -> Text:
+    """Answer text with its [n] markers in bold cyan."""
+    out = Text()
+    import re
+
+    pos = 0
+    for match in re.finditer(r"\[\d{1,3}\]", text):
+        out.append(text[pos : match.start()])
+        out.append(match.group(0), style="bold cyan")
+        pos = match.end()
+    out.append(text[pos:])
+    return out
+
+
+def source_line(c: Citation | Passage, n: int | None = None) -> Text:
+    lines = f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
+    head = Text()
+    if n is not None:
+        head.append(f"[{n}] ", style="bold cyan")
+    head.append(c.title or c.source, style="bold")
+    head.append(" — ")
+    head.append(f"{c.source}:{lines}", style="green")
+    return head
+
+
+def render_answer(console: Console, answer: Answer) -> None:
+    if answer.notice:
+        console.print(Text(answer.notice, style="dim italic"))
+    if answer.refused:
+        console.print(Text(answer.text, style="yellow"))
+        return
+    console.print(_marked(answer.text))
+    console.print()
+    for c in answer.citations:
+        quote = Text("“" + " ".join(c.quote.split()) + "”", style="italic dim")
+        console.print(Group(source_line(c, c.n), Padding(quote, (0, 0, 0, 4))))
+
+
+def render_sources(console: Console, answer: Answer | None) -> None:
+    """The full passages behind the last answer: cited ones, else the closest retrieved."""
+    if answer is None:
+        console.print("No answer yet: ask a question first.")
+        return
+    by_id = {p.id: p for p in answer.passages}
+    cited = [(c.n, by_id.get(c.passage_id)) for c in answer.citations]
+    shown: list[tuple[int | None, Passage]] = [(n, p) for n, p in cited if p is not None]
+    if not shown:
+        console.print(Text("No passage was cited; the closest passages retrieved were:", "dim"))
+        shown = [(None, p) for p in answer.passages]
+    for n, p in shown:
+        console.print(source_line(p, n))
+        console.print(Padding(Text(p.text), (0, 0, 1, 4)))
+
+
+def render_report(console: Console, report: IngestReport) -> None:
+    table = Table(title="Ingest summary", show_header=True, header_style="bold")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("files added", str(len(report.added)))
+    table.add_row("files updated", str(len(report.updated)))
+    table.add_row("files unchanged", str(len(report.unchanged)))
+    table.add_row("files removed", str(len(report.removed)))
+    table.add_row("files skipped", str(len(report.skipped)))
+    table.add_row("passages written", str(report.passages_written))
+    table.add_row("passages embedded", str(report.embedded))
+    table.add_row("passages removed", str(report.passages_removed))
+    table.add_row("passages in index", str(report.total_passages))
+    table.add_row("seconds", f"{report.seconds:.2f}")
+    console.print(table)
+    if report.skipped:
+        skipped = Table(title="Skipped files", show_header=True, header_style="bold")
+        skipped.add_column("file")
+        skipped.add_column("reason")
+        for s in report.skipped:
+            skipped.add_row(escape(s.source), escape(s.reason))
+        console.print(skipped)
