@@ -1,4 +1,4 @@
-"""The `qabot` command line: ingest, ask, chat, telegram, eval. Heavy imports stay inside commands."""
+"""The `qabot` command line: ingest, ask, chat, telegram, eval; heavy imports stay inside."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -140,15 +140,13 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress det
 @app.command()
 def ingest(
     paths: Annotated[
-        Optional[list[Path]],  # noqa: UP045 - typer needs Optional here
+        list[Path] | None,
         typer.Argument(help="Files or folders inside the corpus folder (default: all of it)."),
     ] = None,
     rebuild: Annotated[
         bool, typer.Option(help="Drop the index and embed everything again.")
     ] = False,
-    corpus: Annotated[
-        Optional[Path], typer.Option(help="Corpus folder (QABOT_CORPUS_DIR).")
-    ] = None,  # noqa: UP045
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (QABOT_CORPUS_DIR).")] = None,
     verbose: Verbose = False,
 ) -> None:
     """Index the corpus folder: new and changed files are embedded, deleted ones removed."""
@@ -290,10 +288,10 @@ def eval_(
     fixtures: Annotated[
         Path, typer.Argument(help="Fixture set, JSON Lines.", exists=True, dir_okay=False)
     ],
-    corpus: Annotated[Optional[Path], typer.Option(help="Corpus folder to index and ask.")] = None,  # noqa: UP045
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder to index and ask.")] = None,
     k: Annotated[int, typer.Option(min=1, help="Cut-off for the @k metrics.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
-    out: Annotated[Optional[Path], typer.Option(help="Write one JSON record per question.")] = None,  # noqa: UP045
+    out: Annotated[Path | None, typer.Option(help="Write one JSON record per question.")] = None,
     retriever: Annotated[
         str, typer.Option(help="hybrid | dense | bm25 (for comparisons).")
     ] = "hybrid",
