@@ -1,0 +1,29 @@
+# The README's two commands: `make chat` (set-up + REPL over the seeds) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: setup chat test lint clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	# torch first, from the CPU wheel on this machine; constraints keep it there.
+	$(VENV)/bin/python -m pip install -q torch==2.13.0
+	$(VENV)/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+chat: setup
+	$(VENV)/bin/qabot chat
+
+test: setup
+	$(VENV)/bin/python -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check qabot tests benchmarks
+	$(VENV)/bin/ruff format --check qabot tests benchmarks
+
+clean:
+	rm -rf $(VENV) .qabot
