@@ -23,7 +23,7 @@ from pathlib import Path
 
 
 def file_name(title: str) -> str:
-    """A portable file name for an article title (`Fresno,_California` -> `Fresno_California.txt`)."""
+    """A portable file name for a title: `Fresno,_California` -> `Fresno_California.txt`."""
     stem = re.sub(r"[^A-Za-z0-9]+", "_", title).strip("_")
     return f"{stem or 'article'}.txt"
 
