@@ -1,0 +1,207 @@
+"""Answers as Telegram HTML, and HTML split into messages of at most 4096 characters."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import dataclass
+
+from qabot.domain import Answer, Citation, Passage
+
+logger = logging.getLogger(__name__)
+
+#: Telegram's longest message text.
+MESSAGE_LIMIT = 4096
+
+_MARKER = re.compile(r"\[\d{1,3}\]")
+_TOKEN = re.compile(r"<[^<>]*>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);|[\s\S]")
+_TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)[^<>]*>")
+_SENTENCE_END = frozenset('.!?…]"”’)')
+
+
+def escape(text: str) -> str:
+    """Text made safe for Telegram's HTML parse mode (&, < and > escaped)."""
+    return html.escape(text, quote=False)
+
+
+def visible_text(markup: str) -> str:
+    """What a reader sees of Telegram HTML: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^<>]*>", "", markup))
+
+
+def tg_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _lines(c: Citation | Passage) -> str:
+    return f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut + " …"
+
+
+def marked(text: str) -> str:
+    """Answer text escaped, with its [n] markers in bold."""
+    return _MARKER.sub(lambda m: f"<b>{m.group(0)}</b>", escape(text))
+
+
+def source_line(c: Citation | Passage, n: int | None = None) -> str:
+    """`[n] Title — path:lines`, as in the terminal."""
+    head = f"<b>[{n}]</b> " if n is not None else ""
+    return (
+        f"{head}<b>{escape(c.title or c.source)}</b> — <code>{escape(c.source)}:{_lines(c)}</code>"
+    )
+
+
+def render_answer(answer: Answer, quote_chars: int = 240) -> str:
+    """The reply to a question: notice, answer text with [n] markers, a compact sources block."""
+    blocks: list[str] = []
+    if answer.notice:
+        blocks.append(f"<i>{escape(answer.notice)}</i>")
+    if answer.refused or not answer.citations:
+        blocks.append(escape(answer.text))
+        return "\n\n".join(blocks)
+    blocks.append(marked(answer.text))
+    for c in answer.citations:
+        quote = escape(_shorten(c.quote, quote_chars))
+        blocks.append(f"{source_line(c, c.n)}\n<i>“{quote}”</i>")
+    return "\n\n".join(blocks)
+
+
+def render_sources(answer: Answer | None) -> str:
+    """The full passages behind an answer: cited ones, else the closest retrieved."""
+    if answer is None:
+        return "No answer yet: ask a question first."
+    blocks = [f"<b>Question:</b> {escape(answer.question)}"]
+    if answer.query and answer.query != answer.question:
+        blocks[0] += f"\n<b>Searched for:</b> {escape(answer.query)}"
+    by_id = {p.id: p for p in answer.passages}
+    shown: list[tuple[int | None, Passage]] = [
+        (c.n, by_id[c.passage_id]) for c in answer.citations if c.passage_id in by_id
+    ]
+    if not shown:
+        if not answer.passages:
+            blocks.append("No passage was retrieved.")
+            return "\n\n".join(blocks)
+        blocks.append("<i>No passage was cited; the closest passages retrieved were:</i>")
+        shown = [(None, p) for p in answer.passages]
+    for n, p in shown:
+        blocks.append(f"{source_line(p, n)}\n<blockquote>{escape(p.text.strip())}</blockquote>")
+    return "\n\n".join(blocks)
+
+
+# --- splitting ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Token:
+    raw: str
+    kind: str  # "open", "close", "text" (a character or an entity)
+    name: str = ""
+
+
+def _tokenize(markup: str) -> list[_Token]:
+    tokens = []
+    for raw in _TOKEN.findall(markup):
+        m = _TAG.fullmatch(raw) if raw.startswith("<") else None
+        if m is None:
+            tokens.append(_Token(raw, "text"))
+        else:
+            tokens.append(_Token(raw, "close" if m.group(1) else "open", m.group(2).lower()))
+    return tokens
+
+
+def _char(tok: _Token) -> str:
+    return tok.raw if tok.kind == "text" and len(tok.raw) == 1 else ""
+
+
+def _boundary_level(tokens: list[_Token], pos: int) -> int | None:
+    """How good a place to cut is just before `tokens[pos]`: 0 paragraph, 1 line, 2 sentence,
+    3 word; None if not a boundary. Cuts come after whitespace, which stays with the first part."""
+    prev = _char(tokens[pos - 1])
+    if not prev.isspace():
+        return None
+    if prev == "\n":
+        # look back past tags for a second newline
+        i = pos - 2
+        while i >= 0 and tokens[i].kind != "text":
+            i -= 1
+        return 0 if i >= 0 and _char(tokens[i]) == "\n" else 1
+    i = pos - 2
+    while i >= 0 and tokens[i].kind != "text":
+        i -= 1
+    return 2 if i >= 0 and _char(tokens[i]) in _SENTENCE_END else 3
+
+
+def _close(stack: list[_Token]) -> str:
+    return "".join(f"</{t.name}>" for t in reversed(stack))
+
+
+def split_html(markup: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split Telegram HTML into messages of at most `limit` characters each.
+
+    Cuts fall at a paragraph break if one is in the second half of the window, else a line
+    break, a sentence end, a space, in that order; never inside a tag or an entity. Tags open
+    at a cut are closed at the end of one part and reopened at the start of the next, so
+    every part is well-formed and the parts' visible texts concatenate to the whole's.
+    """
+    if tg_len(markup) <= limit:
+        return [markup] if markup.strip() else []
+    tokens = _tokenize(markup)
+    sizes = [tg_len(t.raw) for t in tokens]
+    parts: list[str] = []
+    start, stack = 0, []  # stack: the open tags at `start`
+    while start < len(tokens):
+        prefix = "".join(t.raw for t in stack)
+        size = tg_len(prefix)
+        cur = list(stack)
+        pos = start
+        best: dict[int, tuple[int, list[_Token]]] = {}  # level -> latest (pos, stack)
+        fill: dict[int, int] = {}
+        while pos < len(tokens):
+            tok = tokens[pos]
+            nxt = cur
+            if tok.kind == "open":
+                nxt = [*cur, tok]
+            elif tok.kind == "close":
+                idx = max((i for i, t in enumerate(cur) if t.name == tok.name), default=-1)
+                nxt = cur[:idx] + cur[idx + 1 :] if idx >= 0 else cur
+            closing = tg_len(_close(nxt))
+            if size + sizes[pos] + closing > limit and pos > start:
+                break
+            size += sizes[pos]
+            cur = nxt
+            pos += 1
+            if pos < len(tokens):
+                level = _boundary_level(tokens, pos)
+                if level is not None:
+                    best[level] = (pos, cur)
+                    fill[level] = size
+        if pos >= len(tokens):
+            cut, cut_stack = len(tokens), cur
+        else:
+            chosen = next((lvl for lvl in sorted(best) if fill[lvl] >= limit // 2), None)
+            if chosen is None and best:
+                chosen = max(best, key=lambda lvl: best[lvl][0])
+            cut, cut_stack = best[chosen] if chosen is not None else (pos, cur)
+        body = "".join(t.raw for t in tokens[start:cut])
+        part = prefix + body + _close(cut_stack)
+        if visible_text(part).strip():
+            parts.append(part)
+        start, stack = cut, cut_stack
+    return parts
+
+
+def preview(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """A streamed, not yet checked answer as one message: escaped and cut to fit."""
+    parts = split_html(escape(text), limit - 2)
+    if not parts:
+        return "…"
+    return parts[0] + (" …" if len(parts) > 1 else "")
