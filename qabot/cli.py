@@ -167,9 +167,19 @@ def _handle(exc: BaseException) -> None:
     from qabot.evaluate import FixtureError
     from qabot.index import IndexMismatch
     from qabot.ingest import CorpusError, IngestLocked
+    from qabot.telegram_bot import TelegramConfigError
 
     if isinstance(
-        exc, (Exit, IndexMismatch, IngestLocked, CorpusError, FixtureError, ModelNotFound)
+        exc,
+        (
+            Exit,
+            IndexMismatch,
+            IngestLocked,
+            CorpusError,
+            FixtureError,
+            ModelNotFound,
+            TelegramConfigError,
+        ),
     ):
         _fail(exc)
     if isinstance(exc, (typer.Exit, KeyboardInterrupt)):
