@@ -130,7 +130,9 @@ def _ingest(
 
 
 def _fail(exc: BaseException) -> None:
-    _console(stderr=True).print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+    from rich.markup import escape
+
+    _console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -213,7 +215,14 @@ def ask(
         qa = _ready_qa(settings, console)
         if not question.strip():
             raise Exit("the question is empty")
-        answer = qa.ask(question)
+        echo = None
+        if settings.llm and not as_json:
+            from qabot.repl import TokenEcho
+
+            echo = TokenEcho(_console())
+        answer = qa.ask(question, on_token=echo)
+        if echo is not None:
+            echo.finish()
         if as_json:
             sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) + "\n")
         else:
@@ -257,7 +266,7 @@ def chat(verbose: Verbose = False) -> None:
 
     threading.Thread(target=warm, name="qabot-warm-up", daemon=True).start()
 
-    def answer(question: str, history: list[str]):  # type: ignore[no-untyped-def]
+    def answer(question: str, history: list[str], on_token=None):  # type: ignore[no-untyped-def]
         if not ready.is_set():
             with console.status("Loading the model and index (first question only)…"):
                 ready.wait()
@@ -270,13 +279,14 @@ def chat(verbose: Verbose = False) -> None:
             console.print(f"First run: indexed {settings.corpus_dir}.")
             render_report(console, report)  # type: ignore[arg-type]
         qa: QA = state["qa"]  # type: ignore[assignment]
-        return qa.ask(question, history)
+        return qa.ask(question, history, on_token=on_token)
 
     Repl(
         answer,
         console,
         history_file=settings.data_dir / "repl_history",
         max_turns=settings.history_turns,
+        stream=bool(settings.llm),
     ).run()
 
 

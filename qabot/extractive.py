@@ -14,6 +14,7 @@ from qabot.domain import REFUSAL_TEXT, Answer, Citation, Passage
 from qabot.retrieve import Retrieval
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 STOPWORDS = frozenset(
     [
         "a",
@@ -160,14 +161,8 @@ def _stemmer() -> Stem:
 def terms(text: str) -> list[str]:
     """Lower-cased, stemmed content words of `text`."""
     stem = _stemmer()
-    out = []
-    for match in _WORD.finditer(text):
-        word = match.group(0).lower().strip("'’-").replace("’", "'")
-        if word.endswith("'s"):
-            word = word[:-2]
-        if word and word not in STOPWORDS:
-            out.append(stem(word))
-    return out
+    # The same word pattern as the BM25 index (bm25s), so idf look-ups line up.
+    return [stem(w) for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS]
 
 
 def answer_type(question: str) -> str:
@@ -253,7 +248,9 @@ class ExtractiveAnswerer:
         kind = answer_type(question)
         q_terms = set(terms(query)) | set(terms(question))
         now_terms = set(terms(question))
-        weights = {t: self.idf(t) * (1.5 if t in now_terms else 1.0) for t in q_terms}
+        # The question asks; earlier turns folded into the query only give context.
+        boost = 1.5 if query == question else 3.0
+        weights = {t: self.idf(t) * (boost if t in now_terms else 1.0) for t in q_terms}
         total = sum(weights.values()) or 1.0
         out: list[Candidate] = []
         for rank, passage in enumerate(passages):

@@ -91,6 +91,9 @@ class BM25:
         import bm25s
         import Stemmer
 
+        # bm25s sets its own logger to DEBUG on import; keep it at the app's level.
+        logging.getLogger("bm25s").setLevel(logging.getLogger().getEffectiveLevel())
+
         return bm25s.tokenize(
             texts,
             stopwords="en",

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     candidates: int = Field(40, ge=1, description="Candidates each of dense and BM25 retrieve.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     refusal_threshold: float = Field(
-        0.30,
+        0.302,
         description=(
             "Evidence score below which qabot declines to answer. Calibrated on "
             "tests/fixtures/seed_questions.jsonl with `qabot eval --calibrate`."
@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     llm: str = Field("", description="Empty = extractive; else provider:model for init_chat_model.")
     llm_base_url: str = Field("", description="Base URL of an OpenAI-compatible server.")
     llm_timeout: float = Field(30.0, gt=0, description="Seconds before an LLM call gives up.")
+    llm_max_retries: int = Field(
+        1, ge=0, description="Retries of a failed LLM request before falling back to extracts."
+    )
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="LLM sampling temperature.")
 
     # --- Telegram -----------------------------------------------------------------------
     telegram_bot_token: SecretStr | None = Field(

@@ -1,0 +1,46 @@
+"""Citations are verified against the file: a tampered quote or span is never accepted."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from qabot.citations import CitationVerifier, renumber_markers
+from qabot.domain import Citation
+from tests.conftest import CARTER
+
+
+def _citation(corpus: Path) -> Citation:
+    text = (corpus / CARTER).read_text(encoding="utf-8")
+    quote = "The Pentagon said the 50-minute phone call"
+    start = text.index(quote)
+    return Citation(1, CARTER, "t", 16, 16, start, start + len(quote), quote)
+
+
+def test_a_true_quote_passes(corpus: Path) -> None:
+    assert CitationVerifier(corpus).verify(_citation(corpus))
+
+
+def test_tampered_quote_wrong_span_or_line_fails(corpus: Path) -> None:
+    verifier = CitationVerifier(corpus)
+    good = _citation(corpus)
+    assert not verifier.verify(replace(good, quote=good.quote.replace("50", "90")))
+    assert not verifier.verify(replace(good, start_char=good.start_char + 1))
+    assert not verifier.verify(replace(good, start_line=15, end_line=15))
+    assert not verifier.verify(replace(good, source="../" + CARTER))
+    assert not verifier.verify(replace(good, source="missing.txt"))
+
+
+def test_a_file_edited_after_ingest_fails_the_check(corpus: Path) -> None:
+    verifier = CitationVerifier(corpus)
+    good = _citation(corpus)
+    assert verifier.verify(good)
+    path = corpus / CARTER
+    path.write_text("Inserted line\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert not verifier.verify(good)
+
+
+def test_markers_out_of_range_are_dropped() -> None:
+    text, kept = renumber_markers("Shoigu [1] spoke [7] for 50 minutes [2] [1].", 3)
+    assert text == "Shoigu [1] spoke for 50 minutes [2] [1]."
+    assert kept == [1, 2]

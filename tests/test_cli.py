@@ -1,0 +1,119 @@
+"""The command line, driven as a user would: a real `qabot ask --json`, the REPL over stdin."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from qabot.cli import app
+from tests.conftest import CARTER, FIXTURES
+
+
+def _env(corpus: Path, data: Path) -> dict[str, str]:
+    return {"QABOT_CORPUS_DIR": str(corpus), "QABOT_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
+
+
+def test_ask_json_from_the_installed_command(seeded_data: tuple[Path, Path]) -> None:
+    corpus, data = seeded_data
+    env = {**os.environ, **_env(corpus, data)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "qabot", "ask", "--json", "Who did Carter talk to?"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    assert "Shoigu" in got["answer"]
+    assert got["refused"] is False
+    assert got["citations"][0]["source"] == CARTER
+    assert got["citations"][0]["start_line"] == 16
+    assert {"query", "passages", "latency_ms"} <= set(got)
+
+
+def test_chat_repl_over_stdin_indexes_on_first_use(corpus: Path, tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "/help",
+            "Who did Carter talk to?",
+            "/sources",
+            "How long did they talk?",
+            "/reset",
+            "/sources",
+            "What is the capital of Australia?",
+            "/nonsense",
+            "exit",
+            "/reset",  # never reached
+        ]
+    )
+    result = CliRunner().invoke(
+        app, ["chat"], input=script + "\n", env=_env(corpus, tmp_path / "fresh")
+    )
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())  # undo the console's line wrapping
+    assert "/sources" in out and "/reset" in out  # help text
+    assert "First run: indexed" in out
+    assert "Sergei Shoigu" in out and "terminology. [1]" in out
+    assert f"{CARTER}:16" in out
+    assert "50-minute" in out
+    assert out.count("Conversation forgotten.") == 1
+    assert "No answer yet" in out
+    assert "I could not find that in the corpus." in out
+    assert "Unknown command '/nonsense'" in out
+
+
+def test_eval_writes_records_in_the_design_shape(
+    seeded_data: tuple[Path, Path], tmp_path: Path
+) -> None:
+    corpus, data = seeded_data
+    fixtures = tmp_path / "few.jsonl"
+    lines = (FIXTURES / "seed_questions.jsonl").read_text().splitlines()
+    fixtures.write_text("\n".join(lines[:2] + lines[-1:]) + "\n")
+    out = tmp_path / "records.jsonl"
+    result = CliRunner().invoke(
+        app,
+        ["eval", str(fixtures), "--corpus", str(corpus), "--k", "3", "--json", "--out", str(out)],
+        env={"QABOT_DATA_DIR": str(data)},
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout[result.stdout.index("{") :])
+    assert metrics["questions"] == 3 and "answer_recall@3" in metrics
+    records = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["id"] for r in records] == ["seed-01", "seed-02", "seed-34"]
+    first = records[0]
+    assert set(first) >= {
+        "id",
+        "question",
+        "query",
+        "passages",
+        "answer",
+        "citations",
+        "refused",
+        "latency_ms",
+    }
+    assert set(first["passages"][0]) >= {"source", "start_line", "end_line", "text", "score"}
+    assert set(first["citations"][0]) == {"n", "source", "title", "start_line", "end_line", "quote"}
+    assert records[2]["refused"] is True
+
+
+def test_errors_are_one_clear_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["ingest"],
+        env={"QABOT_CORPUS_DIR": str(tmp_path / "nope"), "QABOT_DATA_DIR": str(tmp_path / "d")},
+    )
+    assert result.exit_code == 2
+    assert "corpus folder" in result.output and "does not exist" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_help_lists_the_commands() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    for command in ("ingest", "ask", "chat", "telegram", "eval"):
+        assert command in result.output

