@@ -55,7 +55,8 @@ def test_article_without_headline_keeps_all_lines() -> None:
 
 def test_clean_drops_repeated_caption_lines_and_footer() -> None:
     text = (
-        "Site Name\n\nA Headline About Things Happening\n\nCaption of a photo\nCaption of a photo\n\n"
+        "Site Name\n\nA Headline About Things Happening\n\n"
+        "Caption of a photo\nCaption of a photo\n\n"
         "The first sentence is here. The second one too.\n\nShare\n\nAnother paragraph of text.\n"
         "  • Footer bullet\nFooter text that is long enough to count as a line.\n"
     )
