@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from qabot.citations import CitationVerifier
 from qabot.conversation import condense
@@ -19,6 +19,9 @@ from qabot.index import PassageIndex
 from qabot.ingest import Ingestor, IngestProgress, IngestReport
 from qabot.retrieve import Mode, Retrieval, Searcher
 from qabot.settings import Settings
+
+if TYPE_CHECKING:
+    from qabot.llm import LLMAnswerer
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ class QA:
         self.searcher = Searcher(self.index, settings.candidates, settings.rrf_k, mode)
         self.verifier = CitationVerifier(settings.corpus_dir)
         self._extractive: ExtractiveAnswerer | None = None
+        self._llm_answerer: LLMAnswerer | None = None
         self._warm = threading.Lock()
 
     # --- set-up -------------------------------------------------------------------------
@@ -62,6 +66,8 @@ class QA:
             self.embedder.warm_up()
             self.index.refresh(force=self.index.passages == {})
             self._answerer()
+            if (llm := self._llm()) is not None:
+                llm.warm_up()
 
     # --- answering ------------------------------------------------------------------------
     def _answerer(self) -> ExtractiveAnswerer:
@@ -74,6 +80,14 @@ class QA:
                 self.settings.max_answer_sentences,
             )
         return self._extractive
+
+    def _llm(self) -> LLMAnswerer | None:
+        """The LLM answerer when `settings.llm` names a model; None in extractive mode."""
+        if self.settings.llm and self._llm_answerer is None:
+            from qabot.llm import LLMAnswerer
+
+            self._llm_answerer = LLMAnswerer.from_settings(self.settings, self.verifier)
+        return self._llm_answerer
 
     def retrieve(self, query: str, k: int | None = None) -> Retrieval:
         return self.searcher.search(query, k or self.settings.top_k)
@@ -94,8 +108,12 @@ class QA:
         question = " ".join(question.split())
         if not question:
             raise ValueError("the question is empty")
-        query = condense(question, list(history))
+        llm = self._llm()
+        query = llm.condense(question, history) if llm else condense(question, list(history))
         retrieval = self.retrieve(query, k)
-        answer = self._answerer().answer(question, query, retrieval)
+        if llm is not None:
+            answer = llm.answer(question, query, retrieval, self._answerer(), on_token)
+        else:
+            answer = self._answerer().answer(question, query, retrieval)
         latency = (time.perf_counter() - started) * 1000
         return replace(answer, latency_ms=latency)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from qabot.domain import Answer
 from qabot.terminal import render_answer, render_sources
@@ -20,12 +21,31 @@ HELP = """Ask a question about the corpus in plain words; follow-up questions ar
   /help      this text
   exit       leave (or Ctrl-D)"""
 
-AskFn = Callable[[str, list[str]], Answer]
+AskFn = Callable[..., Answer]  # ask(question, history[, on_token]) -> Answer
+
+
+class TokenEcho:
+    """Prints an answer's tokens as they stream in; `finish` then rules off the checked answer."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.started = False
+
+    def __call__(self, token: str) -> None:
+        self.started = True
+        self.console.print(Text(token), end="", soft_wrap=True)
+
+    def finish(self) -> None:
+        if self.started:
+            self.console.print()
+            self.console.rule("checked answer", style="dim")
+            self.started = False
 
 
 class Repl:
     """One terminal conversation. `ask(question, history)` does the work; `history` is the
-    list of earlier questions, bounded to `max_turns`."""
+    list of earlier questions, bounded to `max_turns`. With `stream`, `ask` also gets an
+    `on_token` callback and the answer's tokens are shown as they come."""
 
     def __init__(
         self,
@@ -33,11 +53,13 @@ class Repl:
         console: Console,
         history_file: Path | None = None,
         max_turns: int = 20,
+        stream: bool = False,
     ) -> None:
         self.ask = ask
         self.console = console
         self.history_file = history_file
         self.max_turns = max_turns
+        self.stream = stream
         self.history: list[str] = []
         self.last: Answer | None = None
 
@@ -60,14 +82,22 @@ class Repl:
         elif command.startswith("/"):
             self.console.print(f"Unknown command {text.split()[0]!r}; /help lists them.")
         else:
+            echo = TokenEcho(self.console) if self.stream else None
             try:
-                answer = self.ask(text, list(self.history))
+                if echo is not None:
+                    answer = self.ask(text, list(self.history), echo)
+                else:
+                    answer = self.ask(text, list(self.history))
             except Exception as exc:  # keep the session alive, say what went wrong
                 logger.exception("question failed")
+                if echo is not None and echo.started:
+                    self.console.print()
                 self.console.print(f"[red]Error:[/red] {exc}")
                 return True
             self.last = answer
             self.history = (self.history + [text])[-self.max_turns :] if self.max_turns else []
+            if echo is not None:
+                echo.finish()
             render_answer(self.console, answer)
         return True
 
