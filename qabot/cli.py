@@ -264,6 +264,10 @@ def chat(verbose: Verbose = False) -> None:
         finally:
             ready.set()
 
+    if sys.stdin.isatty():
+        # Load the line editor before the warm-up thread starts importing torch and holding
+        # the GIL, so that the prompt appears at once.
+        import prompt_toolkit.shortcuts  # noqa: F401
     threading.Thread(target=warm, name="qabot-warm-up", daemon=True).start()
 
     def answer(question: str, history: list[str], on_token=None):  # type: ignore[no-untyped-def]
