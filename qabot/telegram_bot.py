@@ -334,12 +334,13 @@ class QABot:
     def __init__(
         self,
         settings: Settings,
-        qa: QA,
+        make_qa: Callable[[], QA],
         store: ChatStore,
         allowed: frozenset[int] | None,
     ) -> None:
         self.settings = settings
-        self.qa = qa
+        self._make_qa = make_qa
+        self._qa: QA | None = None
         self.store = store
         self.allowed = allowed
         self.rate = UserRateLimit(settings.telegram_rate_limit)
@@ -379,6 +380,8 @@ class QABot:
 
     async def _post_init(self, app: Application) -> None:
         await app.bot.set_my_commands(COMMANDS)
+        # the heavy part comes after getMe and setMyCommands, so a bad token fails fast
+        self._qa = await asyncio.to_thread(self._make_qa)
         report = await asyncio.to_thread(self.qa.ensure_index)
         if report is not None:
             logger.info("indexed %s: %d passages", self.settings.corpus_dir, report.total_passages)
@@ -388,6 +391,12 @@ class QABot:
     async def _post_shutdown(self, app: Application) -> None:
         self.store.close()
         logger.info("stopped; chat histories saved in %s", self.store.path)
+
+    @property
+    def qa(self) -> QA:
+        if self._qa is None:
+            raise RuntimeError("the bot is not initialised yet")
+        return self._qa
 
     # --- access ------------------------------------------------------------------------------
     def is_allowed(self, user_id: int | None) -> bool:
@@ -652,12 +661,14 @@ def run(settings: Settings) -> None:
     redactor = Redactor([token, webhook_secret])
     redactor.install()
 
-    from qabot.qa import QA
+    def make_qa() -> QA:
+        from qabot.qa import QA  # heavy: the model stack
+
+        return QA(settings)
 
     try:
-        qa = QA(settings)
         store = ChatStore(settings.data_dir / "telegram" / "chats.sqlite3", settings.history_turns)
-        app = QABot(settings, qa, store, allowed).build(token)
+        app = QABot(settings, make_qa, store, allowed).build(token)
         logger.info(
             "starting (%s); allowed users: %s",
             "webhook" if settings.telegram_webhook_url else "polling",
