@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
+import socket
 import threading
 import time
+import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +32,19 @@ SCHEMA_VERSION = "1"
 
 class IndexMismatch(RuntimeError):
     """The collection was built with another embedding model, backend or schema."""
+
+
+class WriterBusy(RuntimeError):
+    """Another process (maybe on another machine) holds the collection's writer claim."""
+
+    def __init__(self, holder: str, age: float) -> None:
+        host, pid = (holder.split(":") + ["?", "?"])[:2]
+        super().__init__(
+            f"another `qabot ingest` (host {host}, pid {pid}) is writing to this collection; "
+            f"its last sign of life was {age:.0f} s ago. Wait for it to finish (a writer that "
+            f"died releases its claim after QABOT_WRITER_LEASE_SECONDS)."
+        )
+        self.holder = holder
 
 
 def collection_name(settings: Settings) -> str:
@@ -71,12 +87,17 @@ class StoredFile:
     """What the collection holds for one source file."""
 
     file_hashes: frozenset[str]
-    expected: int  # passages the file should have, as recorded on its records
+    expected: frozenset[int]  # passage counts recorded on its records (0 = not finished)
     ids: frozenset[str]
 
     @property
     def complete(self) -> bool:
-        return len(self.file_hashes) == 1 and len(self.ids) == self.expected
+        """One version of the file, fully written: what an interrupted ingest cannot leave."""
+        return (
+            len(self.file_hashes) == 1
+            and len(self.expected) == 1
+            and len(self.ids) == next(iter(self.expected))
+        )
 
 
 class BM25:
@@ -111,25 +132,36 @@ class BM25:
             retriever.index(cls._tokenize(texts, True), show_progress=False)
         return cls(retriever, ids)
 
-    def save(self, folder: Path, fingerprint: str) -> None:
-        """Write atomically: a sibling temp folder renamed over the old one."""
-        tmp = folder.with_name(folder.name + f".tmp-{uuid.uuid4().hex[:8]}")
-        tmp.mkdir(parents=True)
-        if self.ids:
-            self.retriever.save(str(tmp), show_progress=False)
-        (tmp / "qabot.json").write_text(json.dumps({"fingerprint": fingerprint, "ids": self.ids}))
-        old = folder.with_name(folder.name + ".old")
-        if folder.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
+    def save(self, base: Path, fingerprint: str, keep: int = 2) -> None:
+        """Write to `base/<fingerprint>` atomically (a temp folder renamed into place).
+
+        A saved index is never changed, only replaced by one with another fingerprint, so a
+        reader in another process never loads half of one version and half of another.
+        """
+        base.mkdir(parents=True, exist_ok=True)
+        folder = base / fingerprint[:32]
+        tmp = base / f".tmp-{uuid.uuid4().hex[:12]}"
+        try:
+            tmp.mkdir()
+            if self.ids:
+                self.retriever.save(str(tmp), show_progress=False)
+            meta = {"fingerprint": fingerprint, "ids": self.ids}
+            (tmp / "qabot.json").write_text(json.dumps(meta))
+            try:
+                tmp.rename(folder)
+            except OSError:
+                if not (folder / "qabot.json").exists():
+                    raise  # not a twin saved by another process first
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        _prune(base, folder, keep)
 
     @classmethod
-    def load(cls, folder: Path, fingerprint: str) -> BM25 | None:
+    def load(cls, base: Path, fingerprint: str) -> BM25 | None:
         """The saved index if it was built from exactly the current collection, else None."""
         import bm25s
 
+        folder = base / fingerprint[:32]
         meta_file = folder / "qabot.json"
         try:
             meta = json.loads(meta_file.read_text())
@@ -167,6 +199,28 @@ class BM25:
         ]
 
 
+def _prune(base: Path, current: Path, keep: int) -> None:
+    """Remove all but the newest `keep` saved versions (and temp folders older than an hour)."""
+    try:
+        entries = [p for p in base.iterdir() if p.is_dir()]
+    except OSError:
+        return
+    now = time.time()
+    versions = []
+    for path in entries:
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            continue
+        if path.name.startswith(".tmp-"):
+            if now - mtime > 3600:
+                shutil.rmtree(path, ignore_errors=True)
+        elif path != current:
+            versions.append((mtime, path))
+    for _, path in sorted(versions, reverse=True)[max(0, keep - 1) :]:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _fingerprint(ids: Iterable[str]) -> str:
     h = hashlib.sha256()
     for pid in sorted(ids):
@@ -174,29 +228,47 @@ def _fingerprint(ids: Iterable[str]) -> str:
     return h.hexdigest()
 
 
+#: Invisible format characters (zero-width spaces and joiners, soft hyphens, bidi controls):
+#: kept in passage text, which must match the file, but left out of what is embedded and
+#: indexed, where they would split words ("Sho\u200bigu" must still match "Shoigu").
+_INVISIBLE = {
+    c: None
+    for c in range(0x10000)  # the basic plane holds all the common ones; fast to build
+    if unicodedata.category(chr(c)) == "Cf"
+}
+
+
+def index_text(text: str) -> str:
+    """`text` without invisible format characters."""
+    return text.translate(_INVISIBLE) if not text.isascii() else text
+
+
 def embed_text(passage: Passage, title_words: int = 24) -> str:
     """What is embedded and indexed for a passage: its title (shortened) then its text."""
     title = " ".join(passage.title.split()[:title_words])
-    return f"{title}\n{passage.text}" if title else passage.text
+    return index_text(f"{title}\n{passage.text}" if title else passage.text)
 
 
 class PassageIndex:
     """Chroma collection + BM25 + an in-memory map of passages, refreshed when Chroma changes.
 
-    Writers call `write_file` per source file; readers call `dense` and `sparse`. The
-    collection's metadata carries the embedding model, dimension and backend (checked on
-    open) and a `generation` stamp that each ingest updates, so readers in other processes
-    notice and reload.
+    Writers (`qabot.ingest`) call `upsert` and `delete`; readers call `dense` and `sparse`.
+    The collection's metadata carries the embedding model, dimension and backend (checked on
+    open), a `generation` stamp that each ingest updates, so readers in other processes
+    notice and reload, and the writer claim (`claim_writer`) that keeps two ingests on
+    different machines from writing one collection at once.
     """
 
     def __init__(self, settings: Settings, embedder: Embedder, client: Any | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
+        self._own_client = client is None
         self.client = client if client is not None else make_client(settings)
         self.name = collection_name(settings)
         self._lock = threading.RLock()
         self._collection: Any = None
         self._generation: str | None = None
+        self._own_generation: str | None = None
         self._checked_at = 0.0
         self.passages: dict[str, Passage] = {}
         self._bm25: BM25 | None = None
@@ -248,6 +320,17 @@ class PassageIndex:
             self.passages = {}
             self._bm25 = None
 
+    def _reopen(self) -> None:
+        """A new embedded client: the old one keeps the vector index it loaded in memory and
+        does not see vectors another process wrote since (the SQLite side it does see)."""
+        logger.info("another process changed the index; reopening the embedded store")
+        try:
+            self.client.close()
+        except Exception:  # noqa: BLE001 - older chromadb has no close()
+            logger.debug("could not close the Chroma client", exc_info=True)
+        self.client = make_client(self.settings)
+        self._collection = None
+
     @property
     def _bm25_dir(self) -> Path:
         return self.settings.bm25_dir / self.name
@@ -271,6 +354,14 @@ class PassageIndex:
             generation = str((self._collection.metadata or {}).get("generation", ""))
             if not force and generation == self._generation:
                 return
+            if (
+                self._generation is not None
+                and generation not in (self._generation, self._own_generation)
+                and self._own_client
+                and not self.settings.chroma_host
+            ):
+                self._reopen()
+                self._collection = self.client.get_collection(self.name, embedding_function=None)
             self._load_all()
             self._generation = generation
 
@@ -312,9 +403,10 @@ class PassageIndex:
         n = len(self.passages)
         if n == 0:
             return []
-        res = self.collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(k, n), include=["distances"]
-        )
+        with self._lock:  # not while `refresh` swaps the client
+            res = self.collection.query(
+                query_embeddings=[vector.tolist()], n_results=min(k, n), include=["distances"]
+            )
         return [
             (pid, 1.0 - float(dist))
             for pid, dist in zip(res["ids"][0], res["distances"][0], strict=True)
@@ -332,14 +424,17 @@ class PassageIndex:
         """What the collection holds, per source file."""
         got = self._get_all(include=["metadatas"])
         hashes: dict[str, set[str]] = {}
-        expected: dict[str, int] = {}
+        expected: dict[str, set[int]] = {}
         ids: dict[str, set[str]] = {}
         for pid, meta in zip(got["ids"], got["metadatas"], strict=True):
             src = str(meta["source"])
             hashes.setdefault(src, set()).add(str(meta["file_hash"]))
-            expected[src] = int(meta["n_passages"])
+            expected.setdefault(src, set()).add(int(meta["n_passages"]))
             ids.setdefault(src, set()).add(pid)
-        return {s: StoredFile(frozenset(hashes[s]), expected[s], frozenset(ids[s])) for s in hashes}
+        return {
+            s: StoredFile(frozenset(hashes[s]), frozenset(expected[s]), frozenset(ids[s]))
+            for s in hashes
+        }
 
     def existing_embeddings(self, text_hashes: Sequence[str]) -> dict[str, list[float]]:
         """Vectors already stored for these text hashes (identical text is embedded once)."""
@@ -365,11 +460,18 @@ class PassageIndex:
         passages: Sequence[Passage],
         file_hash: dict[str, str],
         vectors: dict[str, list[float]],
+        expected: dict[str, int] | None = None,
     ) -> None:
-        """Write passages with their vectors (keyed by text hash), in Chroma-sized batches."""
+        """Write passages with their vectors (keyed by text hash), in Chroma-sized batches.
+
+        Each record carries its file's hash and passage count (`expected`; by default the
+        count in `passages`), which is how the next ingest tells a finished file from one an
+        interrupted ingest left half written.
+        """
         n_per_source: dict[str, int] = {}
         for p in passages:
             n_per_source[p.source] = n_per_source.get(p.source, 0) + 1
+        n_per_source.update(expected or {})
         batch = self.max_batch()
         for lo in range(0, len(passages), batch):
             chunk = passages[lo : lo + batch]
@@ -397,21 +499,81 @@ class PassageIndex:
                 metadatas=metas,
             )
 
+    def set_expected(self, ids: Sequence[str], n_passages: int) -> None:
+        """Record the final passage count on a file's records (a file written in windows)."""
+        batch = self.max_batch()
+        for lo in range(0, len(ids), batch):
+            chunk = list(ids[lo : lo + batch])
+            self.collection.update(ids=chunk, metadatas=[{"n_passages": n_passages}] * len(chunk))
+
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         batch = self.max_batch()
         for lo in range(0, len(ids), batch):
             self.collection.delete(ids=ids[lo : lo + batch])
 
+    def _metadata(self) -> dict[str, Any]:
+        """The collection's metadata as stored now (not as cached when it was opened)."""
+        self._collection = self.client.get_collection(self.name, embedding_function=None)
+        meta = dict(self._collection.metadata or {})
+        meta.pop("hnsw:space", None)
+        return meta
+
     def mark_changed(self, dimension: int | None) -> None:
         """Stamp a new generation so that readers reload, and record the vector size."""
-        meta = dict(self.collection.metadata or {})
-        meta.pop("hnsw:space", None)
+        meta = self._metadata()
         meta.update(self._identity())
-        meta["generation"] = uuid.uuid4().hex
+        meta["generation"] = self._own_generation = uuid.uuid4().hex
         if dimension:
             meta["embedding_dimension"] = dimension
         self.collection.modify(metadata=meta)
+
+    # --- the writer claim ---------------------------------------------------------------
+    # Chroma has no lock and no compare-and-swap, so two ingests on two machines could write
+    # one collection at once. Each ingest claims the collection in its metadata (holder and a
+    # heartbeat), checks that the claim stuck, and renews it as it works; a claim whose
+    # holder died expires after `writer_lease_seconds` (at once when the holder was a process
+    # on this machine that no longer exists). This detects a second writer; it is not a lock
+    # (two claims made within `settle` seconds of each other could both succeed).
+
+    def claim_writer(self, holder: str, settle: float = 0.3) -> bool:
+        """Claim the collection for `holder`; True if an earlier writer died holding it."""
+        with self._lock:
+            self.collection  # noqa: B018 - create and check it first
+            meta = self._metadata()
+            current = str(meta.get("writer") or "")
+            age = time.time() - float(meta.get("writer_seen") or 0)
+            crashed = False
+            if current and current != holder:
+                if age < self.settings.writer_lease_seconds and not _holder_is_dead(current):
+                    raise WriterBusy(current, age)
+                logger.warning("taking over the writer claim of %s, which is gone", current)
+                crashed = True
+            meta["writer"] = holder
+            meta["writer_seen"] = time.time()
+            self.collection.modify(metadata=meta)
+            time.sleep(settle)
+            now = self._metadata()
+            if now.get("writer") != holder:
+                raise WriterBusy(str(now.get("writer")), 0.0)
+            return crashed
+
+    def renew_writer(self, holder: str) -> None:
+        """Refresh the claim's heartbeat; fails if another writer took the collection over."""
+        with self._lock:
+            meta = self._metadata()
+            if meta.get("writer") != holder:
+                raise WriterBusy(str(meta.get("writer") or "?"), 0.0)
+            meta["writer_seen"] = time.time()
+            self.collection.modify(metadata=meta)
+
+    def release_writer(self, holder: str) -> None:
+        with self._lock:
+            meta = self._metadata()
+            if meta.get("writer") == holder:
+                meta["writer"] = ""
+                meta["writer_seen"] = 0.0
+                self.collection.modify(metadata=meta)
 
     def embed_missing(
         self, passages: Sequence[Passage], progress: Progress | None = None
@@ -429,6 +591,26 @@ class PassageIndex:
             for key, vec in zip(keys, embedded, strict=True):
                 vectors[key] = vec.tolist()
         return vectors, len(todo)
+
+
+def writer_id() -> str:
+    """`host:pid:random`, naming this process as a writer."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _holder_is_dead(holder: str) -> bool:
+    """True when `holder` was a process on this machine that no longer runs."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def text_hash(passage: Passage) -> str:

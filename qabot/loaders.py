@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
 import re
@@ -64,6 +65,11 @@ class SkipFile(Exception):
     """A file that cannot become a Document; the message is the one-line reason."""
 
 
+class Unreadable(SkipFile):
+    """The file could not be read this time (gone, a folder now, no permission): a transient
+    failure, so ingest keeps what the index already holds for it."""
+
+
 @dataclass(frozen=True)
 class Skipped:
     source: str
@@ -74,11 +80,25 @@ def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _count_controls(text: str) -> int:
+    return sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f")
+
+
 def decode_bytes(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else cp1252; rejects binary and undecodable bytes."""
+    """UTF-8 (with or without BOM), else cp1252; rejects binary and undecodable bytes.
+
+    NUL bytes are rejected rather than dropped, since dropping them would shift every offset
+    after them away from the file. Zero-width and bidi characters are kept (they are text);
+    the index ignores them (`index.index_text`).
+    """
     if not data.strip():
         raise SkipFile("empty file")
     if b"\x00" in data:
+        if data.startswith(_UTF16_BOMS):
+            raise SkipFile("UTF-16 text is not supported; save the file as UTF-8")
         raise SkipFile("binary file (contains NUL bytes)")
     try:
         text = data.decode("utf-8-sig")
@@ -87,8 +107,7 @@ def decode_bytes(data: bytes) -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
             raise SkipFile(f"undecodable as UTF-8 or cp1252 (byte {exc.start})") from None
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f")
-    if controls > max(2, len(text) // 100):
+    if _count_controls(text) > max(2, len(text) // 100):
         raise SkipFile("binary file (control characters)")
     return text
 
@@ -125,10 +144,22 @@ def read_source_text(path: Path) -> tuple[str, str, str]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise SkipFile(f"unsupported file type {suffix or '(none)'}")
+    return decode_source(path, read_file(path))
+
+
+def read_file(path: Path) -> bytes:
+    """The file's bytes; a failure to read is `Unreadable` (transient), not a bad file."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise SkipFile(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
+        raise Unreadable(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
+
+
+def decode_source(path: Path, data: bytes) -> tuple[str, str, str]:
+    """(text, html_title, file_hash) of a file's bytes, already read."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise SkipFile(f"unsupported file type {suffix or '(none)'}")
     digest = file_sha256(data)
     if suffix in HTML_SUFFIXES:
         if not data.strip():
@@ -210,9 +241,9 @@ def clean(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     return title, tuple(spans)
 
 
-def load_document(path: Path, source: str) -> Document:
-    """Read, decode and clean one file; raises SkipFile with the reason when it cannot."""
-    text, html_title, digest = read_source_text(path)
+def load_document(path: Path, source: str, data: bytes | None = None) -> Document:
+    """Read (unless `data` is given), decode and clean one file; SkipFile says why not."""
+    text, html_title, digest = read_source_text(path) if data is None else decode_source(path, data)
     headline, spans = clean(text)
     if not spans:
         raise SkipFile("no article text after removing page chrome")
@@ -249,3 +280,137 @@ def iter_corpus_files(root: Path) -> Iterator[tuple[Path, str]]:
             continue
         if path.is_file():
             yield path, rel.as_posix()
+
+
+# --- big plain-text files, read in windows ---------------------------------------------------
+#: Bytes read at a time from a big file.
+STREAM_BLOCK = 1 << 20
+#: Most characters in one window of a big file (a window ends at a paragraph break if it can).
+WINDOW_CHARS = 1 << 20
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
+
+
+@dataclass(frozen=True)
+class TextWindow:
+    """A piece of a big file: `text` starts at character `char_offset` of the decoded file,
+    after `line_offset` newlines; `bytes_read` says how far the reader has got."""
+
+    text: str
+    char_offset: int
+    line_offset: int
+    bytes_read: int
+
+
+def _open(path: Path):  # type: ignore[no-untyped-def]
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise Unreadable(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    with _open(path) as f:
+        while block := f.read(STREAM_BLOCK):
+            yield block
+
+
+def _check_decodes(path: Path, encoding: str) -> tuple[str, bool, int, int]:
+    """(sha256, non-blank, characters, control characters) of `path` decoded as `encoding`."""
+    h = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder(encoding)()
+    nonblank = False
+    chars = controls = 0
+    for block in _blocks(path):
+        h.update(block)
+        if b"\x00" in block:
+            raise SkipFile("binary file (contains NUL bytes)")
+        text = decoder.decode(block)
+        nonblank = nonblank or bool(text.strip())
+        chars += len(text)
+        controls += _count_controls(text)
+    decoder.decode(b"", final=True)
+    return h.hexdigest(), nonblank, chars, controls
+
+
+def scan_big_text(path: Path) -> tuple[str, str]:
+    """(file_hash, encoding) of a big text file, read in blocks; the checks of `decode_bytes`."""
+    try:
+        digest, nonblank, chars, controls = _check_decodes(path, "utf-8-sig")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError:
+        try:
+            digest, nonblank, chars, controls = _check_decodes(path, "cp1252")
+        except UnicodeDecodeError as exc:
+            raise SkipFile(f"undecodable as UTF-8 or cp1252 (byte {exc.start})") from None
+        encoding = "cp1252"
+    if not nonblank:
+        raise SkipFile("empty file")
+    if controls > max(2, chars // 100):
+        raise SkipFile("binary file (control characters)")
+    return digest, encoding
+
+
+def _cut(buf: str, limit: int) -> int:
+    """Where to end a window of `buf`: the last paragraph break before `limit`, else the last
+    line end, else the last space, else `limit`."""
+    last = None
+    for match in _PARAGRAPH_BREAK.finditer(buf, limit // 2, limit):
+        last = match
+    if last is not None:
+        return last.end()
+    for sep in ("\n", " "):
+        at = buf.rfind(sep, 0, limit)
+        if at > 0:
+            return at + 1
+    return limit
+
+
+def iter_windows(
+    path: Path, encoding: str, window_chars: int = WINDOW_CHARS
+) -> Iterator[TextWindow]:
+    """The decoded text of a big file in windows that end at paragraph breaks.
+
+    The cuts depend only on the text, so the same file always gives the same windows (and so
+    the same passage ids).
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    buf = ""
+    char_offset = line_offset = read = 0
+    blocks = _blocks(path)
+    while True:
+        block = next(blocks, b"")
+        read += len(block)
+        buf += decoder.decode(block, final=not block)
+        while buf and (len(buf) >= window_chars or not block):
+            cut = _cut(buf, window_chars) if len(buf) >= window_chars else len(buf)
+            piece, buf = buf[:cut], buf[cut:]
+            yield TextWindow(piece, char_offset, line_offset, read)
+            char_offset += len(piece)
+            line_offset += piece.count("\n")
+        if not block:
+            return
+
+
+def window_document(window: TextWindow, source: str, title: str, file_hash: str) -> Document:
+    """A window as a Document in window coordinates: one span of all its non-blank text.
+
+    Big files get no page-chrome removal (that needs the whole file); they are taken as text.
+    """
+    text = window.text
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    spans = ((start, end),) if end > start else ()
+    return Document(
+        source=source,
+        title=title,
+        text=text,
+        spans=spans,
+        file_hash=file_hash,
+        line_starts=line_starts_of(text),
+    )
+
+
+def big_file_title(window: TextWindow, source: str) -> str:
+    """The first line of a big file if it reads as a headline, else a title from its name."""
+    first = next((line.strip() for line in window.text.split("\n") if line.strip()), "")
+    return first if _is_headline(first) else _title_from_name(source)

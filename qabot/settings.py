@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     chroma_auth_token: SecretStr | None = Field(
         None, description="Bearer token for a Chroma server that requires one."
     )
+    writer_lease_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="Seconds after which the writer claim of an ingest that died expires.",
+    )
+    max_file_mb: float = Field(
+        200.0, gt=0, description="Files larger than this many megabytes are skipped."
+    )
 
     # --- embeddings -------------------------------------------------------------------------
     embedding_model: str = Field(
