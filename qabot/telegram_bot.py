@@ -9,7 +9,7 @@ import re
 import secrets
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -158,7 +158,7 @@ class RetryingRateLimiter(AIORateLimiter):
 
     async def process_request(  # type: ignore[override]
         self,
-        callback: Callable[..., Awaitable[Any]],
+        callback: Callable[..., Coroutine[Any, Any, Any]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
@@ -216,6 +216,7 @@ class Reply:
         self.chunks: list[str] = []
         self.message_id: int | None = None
         self._changed = asyncio.Event()
+        self._finished = asyncio.Event()
         self._done = False
         self._task: asyncio.Task[None] | None = None
 
@@ -234,8 +235,10 @@ class Reply:
         while True:
             await self._changed.wait()
             delay = last + STREAM_EDIT_INTERVAL - self.loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            if delay > 0 and not self._done:
+                # throttle edits, but let the final answer through at once
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._finished.wait(), delay)
             if self._done:
                 return
             self._changed.clear()
@@ -281,10 +284,14 @@ class Reply:
             if "not modified" not in str(exc).lower():
                 raise
 
+    def _stop(self) -> None:
+        self._done = True
+        self._finished.set()
+        self._changed.set()
+
     async def finish(self, markup_html: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
         """Send the final text (split to fit), replacing the streamed preview if there was one."""
-        self._done = True
-        self._changed.set()
+        self._stop()
         if self._task is not None:
             await self._task
         parts = fmt.split_html(markup_html) or ["…"]
@@ -297,8 +304,7 @@ class Reply:
 
     async def close(self) -> None:
         """Stop streaming without sending anything more (the question failed)."""
-        self._done = True
-        self._changed.set()
+        self._stop()
         if self._task is not None:
             with contextlib.suppress(Exception):
                 await self._task

@@ -157,7 +157,7 @@ def split_html(markup: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     tokens = _tokenize(markup)
     sizes = [tg_len(t.raw) for t in tokens]
     parts: list[str] = []
-    start, stack = 0, []  # stack: the open tags at `start`
+    start, stack = 0, list[_Token]()  # the tags open at `start`
     while start < len(tokens):
         prefix = "".join(t.raw for t in stack)
         size = tg_len(prefix)
