@@ -365,12 +365,15 @@ class QABot:
             .build()
         )
         app.add_handler(TypeHandler(Update, self.gate), group=-1)
-        app.add_handler(CommandHandler(["start", "help"], self.cmd_help))
-        app.add_handler(CommandHandler("ask", self.cmd_ask))
-        app.add_handler(CommandHandler("sources", self.cmd_sources))
-        app.add_handler(CommandHandler("reset", self.cmd_reset))
+        new_message = filters.UpdateType.MESSAGE  # edits of earlier messages are not re-asked
+        for names, callback in (
+            (["start", "help"], self.cmd_help),
+            (["ask"], self.cmd_ask),
+            (["sources"], self.cmd_sources),
+            (["reset"], self.cmd_reset),
+        ):
+            app.add_handler(CommandHandler(names, callback, filters=new_message))
         app.add_handler(CallbackQueryHandler(self.on_callback))
-        new_message = filters.UpdateType.MESSAGE
         private = filters.ChatType.PRIVATE & new_message
         app.add_handler(MessageHandler(private & filters.COMMAND, self.unknown_command))
         app.add_handler(MessageHandler(private & filters.TEXT, self.on_private_text))
