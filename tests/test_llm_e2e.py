@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -250,7 +251,9 @@ def test_eval_command_in_llm_mode(
     def respond(body: dict[str, Any]) -> Reply:
         if not body.get("stream"):  # condense: the follow-up spelled out
             return Reply("How long did Ash Carter and Sergei Shoigu talk by telephone?")
-        return Reply(GOOD)
+        user = body["messages"][-1]["content"]
+        n = re.search(rf'<passage n="(\d+)" source="{CARTER}"', user).group(1)  # type: ignore[union-attr]
+        return Reply(f"Ash Carter spoke with Sergei Shoigu for 50 minutes [{n}].")
 
     server.default = respond
     corpus_dir, data_dir = planted_data
@@ -288,5 +291,61 @@ def test_eval_command_in_llm_mode(
     assert records[1]["query"] == "How long did Ash Carter and Sergei Shoigu talk by telephone?"
     for r in records:
         assert {"question", "query", "passages", "answer", "citations", "refused"} <= r.keys()
-        assert r["answer"] == GOOD and [c["n"] for c in r["citations"]] == [1, 2]
+        assert r["answer"] == "Ash Carter spoke with Sergei Shoigu for 50 minutes [1]."
+        assert [(c["n"], c["source"]) for c in r["citations"]] == [(1, CARTER)]
     assert len(_answer_requests(server)) == 2
+
+
+def _llm_env(monkeypatch: pytest.MonkeyPatch, server: FakeOpenAI, data: tuple[Path, Path]) -> None:
+    corpus_dir, data_dir = data
+    for key, value in {
+        "QABOT_CORPUS_DIR": str(corpus_dir),
+        "QABOT_DATA_DIR": str(data_dir),
+        "QABOT_LLM": "openai:test-model",
+        "QABOT_LLM_BASE_URL": server.base_url,
+        "QABOT_LLM_MAX_RETRIES": "0",
+        "OPENAI_API_KEY": API_KEY,
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_chat_command_streams_then_shows_the_checked_answer(
+    server: FakeOpenAI,
+    planted_data: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from qabot.cli import app
+
+    _llm_env(monkeypatch, server, planted_data)
+    server.script(
+        Reply("Carter spoke with Shoigu [1] and Kerry [9]."),  # first question
+        Reply("How long did Ash Carter and Sergei Shoigu talk?"),  # condense of the follow-up
+        Reply("PWNED"),  # answer to the follow-up: cites nothing
+    )
+    result = CliRunner().invoke(
+        app, ["chat"], input="who did Carter talk to?\nhow long did they talk?\nexit\n"
+    )
+    assert result.exit_code == 0, result.output
+    out = result.output
+    streamed = out.index("Carter spoke with Shoigu [1] and Kerry [9].")
+    checked = out[out.index("checked answer") :]
+    assert streamed < out.index("checked answer")
+    assert "Carter spoke with Shoigu [1] and Kerry." in checked and "[9]" not in checked
+    assert "PWNED" not in out and "cited none of the passages" in out
+    assert out.count("checked answer") == 1  # nothing was streamed for the uncited answer
+
+
+def test_ask_command_json_in_llm_mode(
+    server: FakeOpenAI,
+    planted_data: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from qabot.cli import app
+
+    _llm_env(monkeypatch, server, planted_data)
+    server.script(Reply(GOOD))
+    result = CliRunner().invoke(app, ["ask", "Who did Carter talk to?", "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["answer"] == GOOD and not record["refused"] and not record["notice"]
+    assert [c["n"] for c in record["citations"]] == [1, 2]
