@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from qabot.chunking import split_sentences
 from qabot.citations import MARKER, CitationVerifier, renumber_markers
 from qabot.conversation import condense as extractive_condense
+from qabot.conversation import is_follow_up
 from qabot.domain import REFUSAL_TEXT, Answer, Citation, Passage
 from qabot.prompts import Prompt, load_prompt
 from qabot.retrieve import Retrieval
@@ -49,6 +50,10 @@ class Answerer(Protocol):
 
 class LLMTimeout(TimeoutError):
     """The model took longer than the configured timeout."""
+
+
+class LLMSetupError(RuntimeError):
+    """The chat model could not be built (missing package, missing API key, bad name...)."""
 
 
 def build_chat_model(settings: Settings) -> BaseChatModel:
@@ -319,7 +324,7 @@ class LLMAnswerer:
                     self._model = self.model_factory()
                     self._secrets = _secrets_of(self._model)
                 except Exception as exc:  # noqa: BLE001 - reported on every use, never raised raw
-                    self._model_error = exc
+                    self._model_error = LLMSetupError(_describe(exc))
                     logger.error("cannot set up the LLM %s: %s", self.label, self._redact(exc))
             if self._model_error is not None:
                 raise self._model_error
@@ -345,8 +350,8 @@ class LLMAnswerer:
         """
         history = [h for h in history if h.strip()][-self.history_turns :]
         fallback = extractive_condense(question, list(history))
-        if not history:
-            return question
+        if not history or not is_follow_up(question):
+            return question  # nothing to resolve: spare the model call
         messages = self.condense_prompt.format_messages(
             history=format_history(history), question=" ".join(question.split())
         )
@@ -384,7 +389,12 @@ class LLMAnswerer:
         try:
             raw = self._generate(question, query, passages, on_token)
         except Exception as exc:  # noqa: BLE001 - the user always gets an answer
-            if _is_timeout(exc):
+            if isinstance(exc, LLMSetupError):
+                notice = (
+                    f"The language model could not be set up ({exc}); "
+                    "showing the extractive answer."
+                )
+            elif _is_timeout(exc):
                 logger.warning("LLM %s timed out after %.1f s", self.label, self.timeout)
                 notice = (
                     f"The language model did not answer within {self.timeout:g} s; "

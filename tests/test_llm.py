@@ -183,9 +183,8 @@ def test_model_that_cannot_be_built_falls_back_each_time(
     answerer = LLMAnswerer(broken, seeded_qa.verifier)
     for _ in range(2):
         answer = answerer.answer(QUESTION, QUESTION, retrieval, seeded_qa._answerer())
-        assert (
-            answer.notice
-            == "The language model failed (ValueError); showing the extractive answer."
+        assert answer.notice == (
+            "The language model could not be set up (ValueError); showing the extractive answer."
         )
     assert len(calls) == 1  # built once; the failure is remembered
     assert "sk-abcdefghijklmnop1234" not in caplog.text and "sk-***" in caplog.text
@@ -214,7 +213,8 @@ def test_condense_uses_the_model_only_with_history(seeded_qa: QA) -> None:
     model = chat("Standalone question: How long did Ash Carter and Sergei Shoigu talk?\nextra")
     answerer = LLMAnswerer(lambda: model, seeded_qa.verifier)
     assert answerer.condense("Who is Peter Cook?", []) == "Who is Peter Cook?"
-    assert model.seen == []
+    assert answerer.condense("Who is Peter Cook?", ["Who did Carter call?"]) == "Who is Peter Cook?"
+    assert model.seen == []  # no history, or a question that stands alone: no model call
     history = ["Who did Ash Carter speak to?"]
     query = answerer.condense("How long did they talk?", history)
     assert query == "How long did Ash Carter and Sergei Shoigu talk?"
