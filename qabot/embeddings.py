@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -124,7 +124,7 @@ class TorchEmbedder(Embedder):
 
     def __init__(self, model_name: str, batch_size: int = 64) -> None:
         super().__init__(model_name, batch_size)
-        self._model = None
+        self._model: Any = None
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if self._model is None:
