@@ -270,6 +270,7 @@ class PassageIndex:
         self._generation: str | None = None
         self._own_generation: str | None = None
         self._checked_at = 0.0
+        self._vector_cache: dict[str, np.ndarray] = {}
         self.passages: dict[str, Passage] = {}
         self._bm25: BM25 | None = None
 
@@ -319,6 +320,7 @@ class PassageIndex:
             self._generation = None
             self.passages = {}
             self._bm25 = None
+            self._vector_cache.clear()
 
     def _reopen(self) -> None:
         """A new embedded client: the old one keeps the vector index it loaded in memory and
@@ -437,17 +439,46 @@ class PassageIndex:
         }
 
     def existing_embeddings(self, text_hashes: Sequence[str]) -> dict[str, list[float]]:
-        """Vectors already stored for these text hashes (identical text is embedded once)."""
+        """Vectors already stored for these text hashes (identical text is embedded once).
+
+        One record per hash is enough, and a text may be stored thousands of times (a big
+        repetitive file), so ids are found from metadata first, with a bounded page size.
+        """
         found: dict[str, list[float]] = {}
-        wanted = list(dict.fromkeys(text_hashes))
-        for lo in range(0, len(wanted), 500):
+        wanted = [h for h in dict.fromkeys(text_hashes) if h not in self._vector_cache]
+        for h in dict.fromkeys(text_hashes):
+            if h in self._vector_cache:
+                found[h] = self._vector_cache[h].tolist()
+        step = 100
+        for lo in range(0, len(wanted), step):
+            part = wanted[lo : lo + step]
             got = self.collection.get(
-                where={"text_hash": {"$in": wanted[lo : lo + 500]}},
-                include=["embeddings", "metadatas"],
+                where={"text_hash": {"$in": part}}, include=["metadatas"], limit=4 * step
             )
-            for meta, vec in zip(got["metadatas"], got["embeddings"], strict=True):
-                found.setdefault(str(meta["text_hash"]), list(map(float, vec)))
+            ids: dict[str, str] = {}
+            for pid, meta in zip(got["ids"], got["metadatas"], strict=True):
+                ids.setdefault(str(meta["text_hash"]), pid)
+            if len(got["ids"]) == 4 * step:  # truncated: look up the rest one by one
+                for h in part:
+                    if h not in ids:
+                        one = self.collection.get(where={"text_hash": h}, include=[], limit=1)
+                        if one["ids"]:
+                            ids[h] = one["ids"][0]
+            if not ids:
+                continue
+            by_id = {pid: h for h, pid in ids.items()}
+            vecs = self.collection.get(ids=list(by_id), include=["embeddings"])
+            for pid, vec in zip(vecs["ids"], vecs["embeddings"], strict=True):
+                found[by_id[pid]] = list(map(float, vec))
+        self._remember(found)
         return found
+
+    def _remember(self, vectors: dict[str, list[float]], limit: int = 20000) -> None:
+        """Keep vectors of this run's texts (float32) so repeated texts skip the lookup."""
+        if len(self._vector_cache) + len(vectors) > limit:
+            self._vector_cache.clear()
+        for h, vec in list(vectors.items())[:limit]:
+            self._vector_cache[h] = np.asarray(vec, dtype=np.float32)
 
     def max_batch(self) -> int:
         try:
@@ -590,6 +621,7 @@ class PassageIndex:
             embedded = self.embedder.embed([todo[k] for k in keys], progress=progress)
             for key, vec in zip(keys, embedded, strict=True):
                 vectors[key] = vec.tolist()
+            self._remember({k: vectors[k] for k in keys})
         return vectors, len(todo)
 
 

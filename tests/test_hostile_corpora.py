@@ -1,0 +1,122 @@
+"""Messy folders: ingest completes, says what it skipped and why, and loses nothing it had."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from qabot.ingest import IngestProgress
+from qabot.qa import QA
+from qabot.settings import Settings
+from tests.conftest import CARTER, COOK
+
+
+def test_empty_folder(make_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "corpus").mkdir()
+    qa = QA(make_settings())
+    report = qa.ingest()
+    assert (report.added, report.skipped, report.total_passages) == ([], [], 0)
+    assert qa.ask("Who is the Pentagon's press secretary?").refused
+
+
+def test_messy_files_are_read_or_skipped_with_a_reason(settings: Settings, corpus: Path) -> None:
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "blank.txt").write_bytes(b"  \n\n \t\n")
+    (corpus / "photo.txt").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" * 50)
+    (corpus / "nul.txt").write_bytes(
+        b"Harbour Board Meets Again\n\nThe board met.\x00\x00 It voted."
+    )
+    (corpus / "utf16.txt").write_bytes("Harbour Board Meets\n\nThe board met.".encode("utf-16"))
+    (corpus / "controls.txt").write_bytes(b"Some text\x01\x02\x03\x04\x05\x06\x07 more" * 3)
+    latin1 = "Café Owners March On City Hall\n\nThe café owners of Düsseldorf marched on Monday."
+    (corpus / "latin1.txt").write_bytes(latin1.encode("latin-1"))
+    bom = "Bakery Wins Award For Sourdough\n\nThe Qorvath bakery in Leeds won a national award."
+    (corpus / "bom.txt").write_bytes(bom.encode("utf-8-sig"))
+    # zero-width space inside a name, soft hyphen, and a bidi override around a phrase
+    hidden = (
+        "Bridge Opens After Decade Of Delays\n\n"
+        "The mayor, Karl Ottoman\u200bsson, opened the Vel\u00adnor bridge on Tuesday. "
+        "Protesters carried signs reading \u202eyaw on\u202c near the toll booth.\n"
+    )
+    (corpus / "hidden.txt").write_text(hidden, encoding="utf-8")
+
+    qa = QA(settings)
+    report = qa.ingest()
+    reasons = {s.source: s.reason for s in report.skipped}
+    assert reasons == {
+        "empty.txt": "empty file",
+        "blank.txt": "empty file",
+        "photo.txt": "binary file (contains NUL bytes)",
+        "nul.txt": "binary file (contains NUL bytes)",
+        "utf16.txt": "UTF-16 text is not supported; save the file as UTF-8",
+        "controls.txt": "binary file (control characters)",
+    }
+    assert sorted(report.added) == sorted([CARTER, COOK, "latin1.txt", "bom.txt", "hidden.txt"])
+
+    # offsets map to the decoded file: a BOM is not a character, Latin-1 decodes as cp1252
+    for source, text in (("latin1.txt", latin1), ("bom.txt", bom), ("hidden.txt", hidden)):
+        for p in (p for p in qa.index.passages.values() if p.source == source):
+            assert text[p.start_char : p.end_char] == p.text
+
+    # invisible characters stay in the text but do not split words for BM25 or embeddings
+    top = qa.index.sparse("Ottomansson Velnor", 3)
+    assert top and qa.index.passages[top[0][0]].source == "hidden.txt"
+    answer = qa.ask("Who opened the Velnor bridge?")
+    assert not answer.refused
+    assert answer.citations and answer.citations[0].source == "hidden.txt"
+    assert all(qa.verifier.verify(c) for c in answer.citations)
+    answer = qa.ask("Which bakery won a national award?")
+    assert "Qorvath" in answer.text and answer.citations[0].source == "bom.txt"
+    answer = qa.ask("Where did the café owners march?")
+    assert "Düsseldorf" in answer.text
+
+
+def test_renamed_file_moves_without_re_embedding(settings: Settings, corpus: Path) -> None:
+    qa = QA(settings)
+    qa.ingest()
+    n_cook = sum(p.source == COOK for p in qa.index.passages.values())
+    (corpus / "archive").mkdir()
+    (corpus / COOK).rename(corpus / "archive" / "cook.txt")
+    report = qa.ingest()
+    assert report.removed == [COOK] and report.added == ["archive/cook.txt"]
+    assert report.embedded == 0
+    sources = [p.source for p in qa.index.passages.values()]
+    assert sources.count("archive/cook.txt") == n_cook and COOK not in sources
+    assert len(qa.index.collection.get(include=[])["ids"]) == len(qa.index.passages)
+
+
+def test_identical_files_are_both_indexed_and_cited(settings: Settings, corpus: Path) -> None:
+    shutil.copy(corpus / COOK, corpus / "twin.txt")
+    qa = QA(settings)
+    report = qa.ingest()
+    assert report.embedded < report.passages_written  # the twin's texts were embedded once
+    assert {p.source for p in qa.index.passages.values()} == {CARTER, COOK, "twin.txt"}
+
+
+class _Sabotage(IngestProgress):
+    """Between the scan and the reads: delete one file, put a folder where another was."""
+
+    def __init__(self, corpus: Path) -> None:
+        self.corpus = corpus
+
+    def scanning(self, files: int) -> None:
+        (self.corpus / CARTER).unlink()
+        (self.corpus / COOK).unlink()
+        (self.corpus / COOK).mkdir()
+
+
+def test_file_unreadable_mid_run_keeps_its_passages(settings: Settings, corpus: Path) -> None:
+    qa = QA(settings)
+    qa.ingest()
+    before = dict(qa.index.passages)
+    (corpus / "new.txt").write_text("Ferry Service Resumes\n\nThe ferry to Skelmorlie runs again.")
+    report = qa.ingest(progress=_Sabotage(corpus))
+    reasons = {s.source: s.reason for s in report.skipped}
+    assert set(reasons) == {CARTER, COOK}
+    assert all("kept its indexed passages" in r for r in reasons.values())
+    assert report.added == ["new.txt"] and report.removed == []
+    assert set(before) <= set(qa.index.passages)  # nothing it had was lost
+    # the next run sees the files are gone and removes them
+    report = qa.ingest()
+    assert sorted(report.removed) == [CARTER, COOK]
+    assert {p.source for p in qa.index.passages.values()} == {"new.txt"}
