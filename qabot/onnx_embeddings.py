@@ -244,6 +244,9 @@ class OnnxEmbedder(Embedder):
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # The arena keeps the largest batch's buffers for good: 1.2 GB peak RSS instead of
+        # 0.7 GB for 64 texts of 256 tokens, at no measurable speed cost.
+        opts.enable_cpu_mem_arena = False
         # Idle worker threads spin by default, taking CPU from Chroma and BM25 between calls.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
