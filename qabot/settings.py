@@ -52,7 +52,11 @@ class Settings(BaseSettings):
         description="Sentence-transformers model: the bundled MiniLM, or a local folder path.",
     )
     embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "torch", description="How embeddings are computed."
+        "onnx-int8",
+        description=(
+            "How embeddings are computed: int8 ONNX (exported locally on first use) is the "
+            "fastest, with answer_recall@5 and mrr within 0.01 of torch (benchmarks/)."
+        ),
     )
     embedding_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
 
