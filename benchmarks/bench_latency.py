@@ -1,11 +1,13 @@
 """Warm question latency with the BBC corpus indexed, and peak RSS of the serving process.
 
     .venv/bin/python benchmarks/bench_latency.py [--backend onnx-int8] [--questions 300]
+        [--corpus bbc|dev-b]
 
 Indexes ../shared/corpora/bbc/ into benchmarks/data/bbc-<backend>/ if needed, then in a fresh
 process: builds a QA, warms it up, and asks questions made from the BBC headlines (plus the
 seed fixture questions): first retrieval only (`QA.retrieve`), then the full extractive
-answer (`QA.ask`). The first 10 of each are warm-up and not counted.
+answer (`QA.ask`). The first 10 of each are warm-up and not counted. `--corpus dev-b` uses the
+SQuAD dev-b index of bench_ingest.py instead (its questions), for a quick run.
 """
 
 from __future__ import annotations
@@ -33,15 +35,26 @@ def bbc_questions(n: int) -> list[str]:
     return questions
 
 
-def data_dir(backend: str) -> Path:
-    return c.DATA / f"bbc-{backend}"
+def corpus_dir(name: str) -> Path:
+    return c.BBC if name == "bbc" else c.squad(name)[0]
 
 
-def worker_index(backend: str) -> None:
+def questions_for(name: str, n: int) -> list[str]:
+    if name == "bbc":
+        return bbc_questions(n)
+    lines = c.squad(name)[1].read_text().splitlines()
+    return [json.loads(line)["question"] for line in random.Random(0).sample(lines, n)]
+
+
+def data_dir(backend: str, name: str = "bbc") -> Path:
+    return c.DATA / f"{name}-{backend}"
+
+
+def worker_index(backend: str, name: str) -> None:
     from qabot.qa import QA
 
     started = time.perf_counter()
-    report = QA(c.qabot_settings(c.BBC, data_dir(backend), backend)).ingest()
+    report = QA(c.qabot_settings(corpus_dir(name), data_dir(backend, name), backend)).ingest()
     print(
         json.dumps(
             {
@@ -53,14 +66,14 @@ def worker_index(backend: str) -> None:
     )
 
 
-def worker_serve(backend: str, n: int) -> None:
+def worker_serve(backend: str, n: int, name: str) -> None:
     started = time.perf_counter()
     from qabot.qa import QA
 
-    qa = QA(c.qabot_settings(c.BBC, data_dir(backend), backend))
+    qa = QA(c.qabot_settings(corpus_dir(name), data_dir(backend, name), backend))
     qa.warm_up()
     warm_up = time.perf_counter() - started
-    questions = bbc_questions(n)
+    questions = questions_for(name, n)
     if c.SEED_FIXTURES.exists():
         questions += [
             json.loads(line)["question"] for line in c.SEED_FIXTURES.read_text().splitlines()
@@ -90,28 +103,29 @@ def main() -> int:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="onnx-int8")
     parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument("--corpus", default="bbc", choices=["bbc", "dev-b"])
     args = parser.parse_args()
     if args.worker == "index":
-        worker_index(args.backend)
+        worker_index(args.backend, args.corpus)
         return 0
     if args.worker == "serve":
-        worker_serve(args.backend, args.questions)
+        worker_serve(args.backend, args.questions, args.corpus)
         return 0
 
-    index = c.run_worker("bench_latency.py", "index", "--backend", args.backend)
+    common = ["--backend", args.backend, "--corpus", args.corpus]
+    index = c.run_worker("bench_latency.py", "index", *common)
     print(f"index: {json.dumps(index)}", file=sys.stderr)
-    r = c.run_worker(
-        "bench_latency.py", "serve", "--backend", args.backend, "--questions", str(args.questions)
-    )
+    r = c.run_worker("bench_latency.py", "serve", *common, "--questions", str(args.questions))
     rows = [{"measure": label, **r[label]} for label in ("retrieval", "full answer")]
-    print(f"\n## Warm question latency, BBC indexed ({r['passages']} passages, {args.backend})\n")
+    title = f"{args.corpus} indexed ({r['passages']} passages, {args.backend})"
+    print(f"\n## Warm question latency, {title}\n")
     print(c.table(rows, ["measure", "p50_ms", "p95_ms", "mean_ms", "max_ms"]))
     print(
         f"\n{r['questions']} questions after {WARM} warm-up; warm-up (model + index load) "
         f"{r['warm_up_s']} s; peak RSS of the serving process {r['peak_rss_mb']} MB; "
         f"torch imported: {r['torch_imported']}; load avg {c.load_average()}"
     )
-    path = c.save(f"latency-{args.backend}", {"index": index, **r})
+    path = c.save(f"latency-{args.corpus}-{args.backend}", {"index": index, **r})
     print(f"\nwrote {path}")
     return 0
 
