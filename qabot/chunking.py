@@ -94,9 +94,26 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     return spans
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
+
+
 def _paragraphs(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    for match in re.finditer(r"\S(?:.*?\S)?(?=\s*(?:\n[ \t\r]*\n|\Z))", text[start:end], re.S):
-        yield start + match.start(), start + match.end()
+    """Spans of the paragraphs (separated by blank lines) of text[start:end], trimmed.
+
+    Linear in the length of the text, however long its runs of white space.
+    """
+    pos = start
+    for brk in [*_PARAGRAPH_BREAK.finditer(text, start, end), None]:
+        stop = brk.start() if brk is not None else end
+        lo, hi = pos, stop
+        while lo < hi and text[lo].isspace():
+            lo += 1
+        while hi > lo and text[hi - 1].isspace():
+            hi -= 1
+        if lo < hi:
+            yield lo, hi
+        if brk is not None:
+            pos = brk.end()
 
 
 def _skip_space(text: str, pos: int, end: int) -> int:
@@ -128,6 +145,9 @@ class Chunker:
     prefer to break at paragraph ends, and are balanced in size. A sentence longer than the
     budget is cut at word boundaries; nothing is dropped or truncated.
     """
+
+    #: Sentences further apart than this (a run of blank lines) never share a passage.
+    MAX_GAP = 80
 
     def __init__(self, tokenizer: Tokenizer, max_tokens: int = 200) -> None:
         self.tokenizer = tokenizer
@@ -200,8 +220,14 @@ class Chunker:
         cur_start, cur_end, cur_tokens = units[0][0], units[0][1], units[0][2]
         for s, e, n in units[1:]:
             joined = cur_tokens + n
-            para_break = "\n" in text[cur_end:s] and cur_tokens >= target // 2
-            if joined > self.max_tokens or cur_tokens >= target or (para_break and joined > target):
+            gap = text[cur_end:s]
+            para_break = "\n" in gap and cur_tokens >= target // 2
+            if (
+                joined > self.max_tokens
+                or cur_tokens >= target
+                or (para_break and joined > target)
+                or len(gap) > self.MAX_GAP
+            ):
                 out.append((cur_start, cur_end))
                 cur_start, cur_end, cur_tokens = s, e, n
             else:

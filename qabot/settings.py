@@ -59,6 +59,9 @@ class Settings(BaseSettings):
         ),
     )
     embedding_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
+    model_cache_dir: Path | None = Field(
+        None, description="Where exported ONNX models are cached; empty = <data_dir>/cache."
+    )
 
     # --- chunking -------------------------------------------------------------------------
     chunk_max_tokens: int = Field(
@@ -128,4 +131,4 @@ class Settings(BaseSettings):
 
     @property
     def cache_dir(self) -> Path:
-        return self.data_dir / "cache"
+        return self.model_cache_dir or self.data_dir / "cache"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,6 +26,16 @@ def needs_shared(sub: str = "") -> pytest.MarkDecorator:
     return pytest.mark.skipif(not (SHARED / sub).exists(), reason=f"../shared/{sub} is absent")
 
 
+#: One ONNX export for the whole session, shared by every data dir and every subprocess
+#: (set at import, so that module-scoped fixtures which start processes see it too).
+MODEL_CACHE = Path(tempfile.mkdtemp(prefix="qabot-model-cache-"))
+os.environ["QABOT_MODEL_CACHE_DIR"] = str(MODEL_CACHE)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(MODEL_CACHE, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's .env or QABOT_* variables, or writes outside tmp_path."""
@@ -32,6 +43,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if key.startswith("QABOT_") or key == "TELEGRAM_BOT_TOKEN":
             monkeypatch.delenv(key)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("QABOT_MODEL_CACHE_DIR", str(MODEL_CACHE))
     monkeypatch.chdir(tmp_path)
 
 

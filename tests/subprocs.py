@@ -25,7 +25,8 @@ SMALL_FLUSH = [
 
 def env(**qabot: object) -> dict[str, str]:
     """The environment of a qabot subprocess: offline, unbuffered, wide, QABOT_* as given."""
-    out = {k: v for k, v in os.environ.items() if not k.startswith("QABOT_")}
+    keep = ("QABOT_MODEL_CACHE_DIR",)  # the session's shared ONNX export
+    out = {k: v for k, v in os.environ.items() if not k.startswith("QABOT_") or k in keep}
     out.update(HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1", COLUMNS="400", NO_COLOR="1")
     out["PYTHONPATH"] = str(ROOT)
     out.update({f"QABOT_{k.upper()}": str(v) for k, v in qabot.items()})

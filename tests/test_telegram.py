@@ -45,7 +45,8 @@ class BotProcess:
         full = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith("QABOT_") and k != "TELEGRAM_BOT_TOKEN"
+            if (not k.startswith("QABOT_") or k == "QABOT_MODEL_CACHE_DIR")
+            and k != "TELEGRAM_BOT_TOKEN"
         }
         full.update(
             TELEGRAM_BOT_TOKEN=TOKEN,
@@ -447,7 +448,11 @@ def test_restart_in_webhook_mode_keeps_history_checks_secret_splits_replies(
 
 
 def _run_bot(tmp_path: Path, api: FakeBotAPI, **env: str) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("QABOT_", "TELEGRAM_"))}
+    full = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("QABOT_", "TELEGRAM_")) or k == "QABOT_MODEL_CACHE_DIR"
+    }
     full.update(
         QABOT_TELEGRAM_BASE_URL=api.base_url,
         QABOT_DATA_DIR=str(tmp_path / "data"),
