@@ -274,6 +274,9 @@ class PassageIndex:
         self._vector_cache: dict[str, np.ndarray] = {}
         self.passages: dict[str, Passage] = {}
         self._bm25: BM25 | None = None
+        # All vectors in memory for exact search (None above `exact_search_max_passages`).
+        self._matrix: np.ndarray | None = None
+        self._matrix_ids: list[str] = []
 
     # --- opening and identity -------------------------------------------------------------
     def _identity(self) -> dict[str, str]:
@@ -369,11 +372,36 @@ class PassageIndex:
             self._generation = generation
 
     def _load_all(self) -> None:
-        got = self._get_all(include=["documents", "metadatas"])
+        exact = self.count() <= self.settings.exact_search_max_passages
+        include = ["documents", "metadatas", *(["embeddings"] if exact else [])]
+        try:
+            got = self._get_all(include=include)
+        except Exception:  # noqa: BLE001 - chromadb raises InternalError and others
+            if self.settings.chroma_host or not self._own_client:
+                raise
+            # An embedded client opened before another process wrote may not know the new
+            # vectors ("Error finding id"); a fresh client does.
+            logger.info("stale embedded store; reopening", exc_info=True)
+            self._reopen()
+            try:
+                got = self._get_all(include=include)
+            except Exception:  # noqa: BLE001
+                # Seen after a SIGKILLed writer: vectors of some records cannot be read back.
+                # Answer from the approximate index rather than not at all.
+                logger.warning("cannot read the stored vectors; using Chroma's HNSW search")
+                exact = False
+                include = ["documents", "metadatas"]
+                got = self._get_all(include=include)
         passages: dict[str, Passage] = {}
         for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
             passages[pid] = _passage_from(pid, text, meta)
         self.passages = passages
+        if exact and got["ids"]:
+            matrix = np.asarray(got["embeddings"], dtype=np.float32)
+            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            self._matrix, self._matrix_ids = matrix, list(got["ids"])
+        else:
+            self._matrix, self._matrix_ids = None, []
         fingerprint = _fingerprint(passages)
         bm25 = BM25.load(self._bm25_dir, fingerprint)
         if bm25 is None:
@@ -406,6 +434,16 @@ class PassageIndex:
         n = len(self.passages)
         if n == 0:
             return []
+        matrix, ids = self._matrix, self._matrix_ids
+        if matrix is not None:
+            # Exact search: a few ms even for tens of thousands of passages, and immune to
+            # approximate-index misses (seen here with Chroma's HNSW after a cross-process
+            # write of many near-identical passages).
+            sims = matrix @ vector.astype(np.float32)
+            k = min(k, len(ids))
+            top = np.argpartition(-sims, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
+            top = top[np.argsort(-sims[top], kind="stable")]
+            return [(ids[int(i)], float(sims[i])) for i in top]
         with self._lock:  # not while `refresh` swaps the client
             res = self.collection.query(
                 query_embeddings=[vector.tolist()], n_results=min(k, n), include=["distances"]

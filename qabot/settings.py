@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, description="Passages handed to the answerer.")
     candidates: int = Field(40, ge=1, description="Candidates each of dense and BM25 retrieve.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    exact_search_max_passages: int = Field(
+        100_000,
+        ge=0,
+        description="Up to this many passages, vectors are searched exactly in memory; "
+        "above it, Chroma's approximate (HNSW) index is queried.",
+    )
     refusal_threshold: float = Field(
         0.302,
         description=(
