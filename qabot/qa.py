@@ -37,7 +37,9 @@ class QA:
         self.settings = settings
         self.embedder = get_embedder(settings)
         self.index = PassageIndex(settings, self.embedder)
-        self.searcher = Searcher(self.index, settings.candidates, settings.rrf_k, mode)
+        self.searcher = Searcher(
+            self.index, settings.candidates, settings.rrf_k, mode, settings.dense_weight
+        )
         self.verifier = CitationVerifier(settings.corpus_dir)
         self._extractive: ExtractiveAnswerer | None = None
         self._llm_answerer: LLMAnswerer | None = None

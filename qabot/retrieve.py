@@ -30,12 +30,12 @@ class Retrieval:
     query_vector: np.ndarray | None = None
 
 
-def rrf(rankings: list[list[str]], k: int) -> dict[str, float]:
-    """Reciprocal rank fusion: sum over rankings of 1 / (k + rank), rank from 1."""
+def rrf(rankings: list[list[str]], k: int, weights: list[float] | None = None) -> dict[str, float]:
+    """Weighted reciprocal rank fusion: sum over rankings of w / (k + rank), rank from 1."""
     fused: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, pid in enumerate(ranking, start=1):
-            fused[pid] = fused.get(pid, 0.0) + 1.0 / (k + rank)
+            fused[pid] = fused.get(pid, 0.0) + weight / (k + rank)
     return fused
 
 
@@ -43,12 +43,18 @@ class Searcher:
     """One query embedding, one Chroma query and one BM25 query per question."""
 
     def __init__(
-        self, index: PassageIndex, candidates: int = 40, rrf_k: int = 60, mode: Mode = "hybrid"
+        self,
+        index: PassageIndex,
+        candidates: int = 40,
+        rrf_k: int = 10,
+        mode: Mode = "hybrid",
+        dense_weight: float = 0.5,
     ) -> None:
         self.index = index
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.mode = mode
+        self.dense_weight = dense_weight
 
     def search(self, query: str, k: int) -> Retrieval:
         self.index.refresh()
@@ -65,7 +71,11 @@ class Searcher:
         elif self.mode == "bm25":
             scores = dict(sparse)
         else:
-            scores = rrf([[d for d, _ in dense], [s for s, _ in sparse]], self.rrf_k)
+            scores = rrf(
+                [[d for d, _ in dense], [s for s, _ in sparse]],
+                self.rrf_k,
+                [self.dense_weight, 1.0],
+            )
         ranked = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
         passages = tuple(replace(self.index.passages[pid], score=scores[pid]) for pid in ranked)
         return Retrieval(passages, dict(dense), dict(sparse), vector)
