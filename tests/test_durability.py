@@ -113,7 +113,9 @@ def test_sigkilled_ingest_recovers_while_a_chat_keeps_answering(
                 assert ingest.returncode == 0, ingest.stderr.read() if ingest.stderr else ""
                 log.append(f"finished after {asked} answers")
         assert log[-1].startswith("finished"), log
-        # the running chat sees what the last ingest added
+        # the running chat sees what the last ingest added: readers check the collection's
+        # generation at most once a second, so give it that second
+        time.sleep(1.5)
         chat.ask("Which company runs the Glimmerbrook ferry?", r"Osprey Lines")
         assert "Error" not in chat.text()
     finally:
