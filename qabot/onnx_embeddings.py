@@ -153,7 +153,21 @@ def quantise_int8(source: Path, dest: Path, isa: str) -> None:
 
     weight_type, reduce_range = QUANTISATION[isa]
 
+    class _NoPreprocessAdvice(logging.Filter):
+        """ONNX Runtime advises pre-processing on the root logger; the fused graph is final."""
+
+        def filter(self, record: logging.LogRecord) -> bool:
+            return "pre-processing before quantization" not in record.getMessage()
+
     def build(tmp: Path) -> None:
+        advice = _NoPreprocessAdvice()
+        logging.getLogger().addFilter(advice)
+        try:
+            _quantize(tmp)
+        finally:
+            logging.getLogger().removeFilter(advice)
+
+    def _quantize(tmp: Path) -> None:
         quantize_dynamic(
             str(source),
             str(tmp),
