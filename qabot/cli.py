@@ -254,8 +254,9 @@ def chat(verbose: Verbose = False) -> None:
         # The prompt is shown at once; the model loads (and a first run indexes) meanwhile.
         try:
             qa = _qa(settings)
-            if qa.index.count() == 0:
-                state["report"] = qa.ingest()
+            report = qa.ensure_index()
+            if report is not None:
+                state["report"] = report
             qa.warm_up()
             state["qa"] = qa
         except Exception as exc:  # noqa: BLE001

@@ -194,10 +194,17 @@ class BM25:
         # Scores for every passage, then a partial sort: ~0.1 ms where `retrieve` (thread
         # pool, progress bar) costs milliseconds per query.
         scores = self.retriever.get_scores(tokens[0])
-        k = min(k, len(self.ids))
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.ids[int(i)], float(scores[i])) for i in top if scores[i] > 0]
+        return [(pid, score) for pid, score in top_k(self.ids, scores, k) if score > 0]
+
+
+def top_k(ids: list[str], scores: np.ndarray, k: int) -> list[tuple[str, float]]:
+    """The k best (id, score) pairs, best first: a partial sort, not a full one."""
+    k = min(k, len(ids))
+    if k <= 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [(ids[int(i)], float(scores[i])) for i in top]
 
 
 def _prune(base: Path, current: Path, keep: int) -> None:
@@ -439,11 +446,7 @@ class PassageIndex:
             # Exact search: a few ms even for tens of thousands of passages, and immune to
             # approximate-index misses (seen here with Chroma's HNSW after a cross-process
             # write of many near-identical passages).
-            sims = matrix @ vector.astype(np.float32)
-            k = min(k, len(ids))
-            top = np.argpartition(-sims, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
-            top = top[np.argsort(-sims[top], kind="stable")]
-            return [(ids[int(i)], float(sims[i])) for i in top]
+            return top_k(ids, matrix @ vector.astype(np.float32), k)
         with self._lock:  # not while `refresh` swaps the client
             res = self.collection.query(
                 query_embeddings=[vector.tolist()], n_results=min(k, n), include=["distances"]
