@@ -47,7 +47,7 @@ class Embedder(Embeddings):
 
     backend = "base"
 
-    def __init__(self, model_name: str, batch_size: int = 64) -> None:
+    def __init__(self, model_name: str, batch_size: int = 16) -> None:
         self.model_name = model_name
         self.model_dir = resolve_model_dir(model_name)
         self.batch_size = batch_size
@@ -122,7 +122,7 @@ class TorchEmbedder(Embedder):
 
     backend = "torch"
 
-    def __init__(self, model_name: str, batch_size: int = 64) -> None:
+    def __init__(self, model_name: str, batch_size: int = 16) -> None:
         super().__init__(model_name, batch_size)
         self._model: Any = None
 

@@ -58,7 +58,9 @@ class Settings(BaseSettings):
             "fastest, with answer_recall@5 and mrr within 0.01 of torch (benchmarks/)."
         ),
     )
-    embedding_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
+    embedding_batch_size: int = Field(
+        16, ge=1, description="Texts per embedding batch (larger batches were slower on CPU)."
+    )
     model_cache_dir: Path | None = Field(
         None, description="Where exported ONNX models are cached; empty = <data_dir>/cache."
     )
