@@ -11,20 +11,7 @@ from pathlib import Path
 import pytest
 
 from qabot.settings import Settings
-
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
-SHARED = ROOT.parent / "shared"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-CARTER = "000_dead59048cb22baa.txt"
-COOK = "003_f287f3a6d67f8147.txt"
-
-
-def needs_shared(sub: str = "") -> pytest.MarkDecorator:
-    """Skip a test cleanly when ../shared (or a part of it) is not beside the repo."""
-    return pytest.mark.skipif(not (SHARED / sub).exists(), reason=f"../shared/{sub} is absent")
-
+from tests.common import SEEDS
 
 #: One ONNX export for the whole session, shared by every data dir and every subprocess
 #: (set at import, so that module-scoped fixtures which start processes see it too).

@@ -16,7 +16,7 @@ from qabot.index import PassageIndex
 from qabot.ingest import IngestLocked, Ingestor
 from qabot.qa import QA
 from tests import subprocs
-from tests.conftest import COOK
+from tests.common import COOK
 
 CHROMA = Path(subprocs.QABOT[0]).parent / "chroma"
 pytestmark = pytest.mark.skipif(

@@ -11,7 +11,7 @@ from qabot.domain import Document, line_starts_of
 from qabot.embeddings import TorchEmbedder
 from qabot.loaders import load_document
 from qabot.settings import BUNDLED_MODEL
-from tests.conftest import CARTER, COOK, SEEDS
+from tests.common import CARTER, COOK, SEEDS
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qabot.citations import CitationVerifier, renumber_markers
 from qabot.domain import Citation
-from tests.conftest import CARTER
+from tests.common import CARTER
 
 
 def _citation(corpus: Path) -> Citation:

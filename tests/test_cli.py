@@ -11,7 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from qabot.cli import app
-from tests.conftest import CARTER, FIXTURES
+from tests.common import CARTER, FIXTURES
 
 
 def _env(corpus: Path, data: Path) -> dict[str, str]:

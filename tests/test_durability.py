@@ -23,7 +23,7 @@ from qabot.loaders import SkipFile, iter_corpus_files, load_document
 from qabot.qa import QA
 from qabot.settings import Settings
 from tests import subprocs
-from tests.conftest import SHARED, needs_shared
+from tests.common import SHARED, needs_shared
 
 FERRY = "Ferry Service To Glimmerbrook Resumes\n\nThe Glimmerbrook ferry, run by Osprey Lines, resumed sailing on Friday after repairs.\n"  # noqa: E501
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from qabot.ingest import IngestProgress
 from qabot.qa import QA
 from qabot.settings import Settings
-from tests.conftest import CARTER, COOK
+from tests.common import CARTER, COOK
 
 
 def test_empty_folder(make_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from qabot.index import IndexMismatch, PassageIndex
 from qabot.ingest import CorpusError, IngestLocked, Ingestor, writer_lock
 from qabot.qa import QA
 from qabot.settings import Settings
-from tests.conftest import CARTER, COOK
+from tests.common import CARTER, COOK
 
 
 def _chroma_ids(qa: QA) -> set[str]:

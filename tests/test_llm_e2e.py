@@ -18,7 +18,7 @@ from qabot.conversation import condense
 from qabot.domain import REFUSAL_TEXT, Answer
 from qabot.qa import QA
 from qabot.settings import Settings
-from tests.conftest import CARTER, SEEDS
+from tests.common import CARTER, SEEDS
 from tests.openai_server import FakeOpenAI, Reply, serve
 
 API_KEY = "sk-test-DO-NOT-LOG-0123456789abcdef"

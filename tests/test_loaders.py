@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from qabot.loaders import SkipFile, clean, decode_bytes, iter_corpus_files, load_document
-from tests.conftest import CARTER, COOK, SEEDS
+from tests.common import CARTER, COOK, SEEDS
 
 CHROME = [
     "Accessibility links",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from qabot.conversation import condense, is_follow_up
 from qabot.domain import REFUSAL_TEXT
 from qabot.qa import QA
-from tests.conftest import CARTER
+from tests.common import CARTER
 
 
 def test_who_did_carter_talk_to(seeded_qa: QA) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qabot.evaluate import load_fixtures, run_fixtures
 from qabot.qa import QA
-from tests.conftest import FIXTURES
+from tests.common import FIXTURES
 
 
 def test_seed_fixture_set_is_well_formed() -> None:

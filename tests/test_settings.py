@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qabot.settings import Settings
-from tests.conftest import ROOT
+from tests.common import ROOT
 
 
 def _env_name(field: str) -> str:
