@@ -1,4 +1,8 @@
-"""Sentence embeddings from a local model folder, loaded lazily; a LangChain `Embeddings`."""
+"""Sentence embeddings from a local model folder, loaded lazily.
+
+`Embedder` has LangChain's `Embeddings` methods (`embed_documents`, `embed_query`), without
+importing LangChain.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from qabot.settings import BUNDLED_MODEL, Settings
 
@@ -42,7 +45,7 @@ def resolve_model_dir(name: str) -> Path:
     return path
 
 
-class Embedder(Embeddings):
+class Embedder:
     """Normalised float32 vectors for texts. Subclasses implement `_encode` for a backend."""
 
     backend = "base"
@@ -109,7 +112,7 @@ class Embedder(Embeddings):
     def _encode(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
 
-    # LangChain Embeddings interface
+    # LangChain's Embeddings interface
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed(texts).tolist()
 

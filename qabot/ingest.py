@@ -236,8 +236,10 @@ class Ingestor:
         self._flush(report, progress, holder)
         if report.changed or rebuild or crashed:
             self.index.mark_changed(self.index.embedder.dimension if report.embedded else None)
-        self.index.refresh(force=True)
-        report.total_passages = len(self.index.passages)
+            self.index.refresh(force=True)  # and BM25 rebuilt now, not by the first reader
+            report.total_passages = len(self.index.passages)
+        else:  # nothing written: no need to read every passage back
+            report.total_passages = self.index.count()
         report.seconds = time.perf_counter() - started
         return report
 

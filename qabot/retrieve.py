@@ -7,10 +7,6 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from qabot.domain import Passage
 from qabot.index import PassageIndex
@@ -79,32 +75,3 @@ class Searcher:
         ranked = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
         passages = tuple(replace(self.index.passages[pid], score=scores[pid]) for pid in ranked)
         return Retrieval(passages, dict(dense), dict(sparse), vector)
-
-
-class HybridRetriever(BaseRetriever):
-    """The searcher as a LangChain retriever, so the rest of the ecosystem plugs in."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    searcher: Searcher
-    k: int = 5
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[LCDocument]:
-        return [
-            LCDocument(
-                page_content=p.text,
-                id=p.id,
-                metadata={
-                    "source": p.source,
-                    "title": p.title,
-                    "start_line": p.start_line,
-                    "end_line": p.end_line,
-                    "start_char": p.start_char,
-                    "end_char": p.end_char,
-                    "score": p.score,
-                },
-            )
-            for p in self.searcher.search(query, self.k).passages
-        ]

@@ -44,3 +44,17 @@ def test_condense_only_rewrites_follow_ups() -> None:
     assert condense("Why did they?", []) == "Why did they?"
     assert is_follow_up("When did that happen?")
     assert not is_follow_up("When did the defense chiefs speak?")
+
+
+def test_langchain_retriever_returns_cited_documents(seeded_qa: QA) -> None:
+    from qabot.langchain_retriever import HybridRetriever
+
+    docs = HybridRetriever(searcher=seeded_qa.searcher, k=3).invoke("who did Carter talk to?")
+    assert len(docs) == 3
+    top = docs[0]
+    assert top.metadata["source"] == CARTER and "Shoigu" in top.page_content
+    text = (seeded_qa.settings.corpus_dir / CARTER).read_text(encoding="utf-8")
+    assert text[top.metadata["start_char"] : top.metadata["end_char"]] == top.page_content
+    assert [d.metadata["score"] for d in docs] == sorted(
+        (d.metadata["score"] for d in docs), reverse=True
+    )
