@@ -24,6 +24,7 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check qabot tests benchmarks
 	$(VENV)/bin/ruff format --check qabot tests benchmarks
+	$(VENV)/bin/mypy qabot
 
 clean:
 	rm -rf $(VENV) .qabot

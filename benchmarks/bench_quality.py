@@ -5,7 +5,7 @@
 
 Each (backend, set) runs `qabot eval --json` in its own process with its own data dir under
 benchmarks/data/quality-<backend>/ (so indexes are reused on a second run), plus an embedding
-throughput probe (texts/s on 512 SQuAD paragraphs, batch 64, in a fresh process).
+throughput probe (texts/s on 512 SQuAD paragraphs, default batch size, in a fresh process).
 """
 
 from __future__ import annotations

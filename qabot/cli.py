@@ -12,6 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import TaskID
 
     from qabot.ingest import IngestReport
     from qabot.qa import QA
@@ -93,8 +94,9 @@ class _RichIngestProgress:
             console=console,
             transient=True,
         )
-        self.files: object = None
-        self.embed: object = None
+        self.files: TaskID | None = None
+        self.embed: TaskID | None = None
+        self.to_embed = 0
 
     def __enter__(self) -> _RichIngestProgress:
         self.progress.start()
@@ -108,18 +110,17 @@ class _RichIngestProgress:
 
     def file_done(self, source: str) -> None:
         if self.files is not None:
-            self.progress.advance(self.files)  # type: ignore[arg-type]
+            self.progress.advance(self.files)
 
     def embedding(self, texts: int) -> None:
         if self.embed is None:
             self.embed = self.progress.add_task("passages embedded", total=0)
-        task = self.embed
-        current = self.progress.tasks[task].total or 0  # type: ignore[index]
-        self.progress.update(task, total=current + texts)  # type: ignore[arg-type]
+        self.to_embed += texts
+        self.progress.update(self.embed, total=self.to_embed)
 
     def embedded(self, n: int) -> None:
         if self.embed is not None:
-            self.progress.advance(self.embed, n)  # type: ignore[arg-type]
+            self.progress.advance(self.embed, n)
 
 
 def _ingest(

@@ -99,6 +99,7 @@ class Ingestor:
         self.settings = settings
         self.index = index
         self.chunker = Chunker(index.embedder.tokenizer, settings.chunk_max_tokens)
+        self._renewed = 0.0
 
     def run(
         self,

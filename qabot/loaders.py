@@ -117,9 +117,10 @@ def _html_text(data: bytes) -> tuple[str, str]:
 
     html = decode_bytes(data)
     doc = trafilatura.bare_extraction(html, include_comments=False, include_tables=False)
-    if doc is None or not getattr(doc, "text", None):
+    text = getattr(doc, "text", None)
+    if not text:
         raise SkipFile("no article text found in HTML")
-    return doc.text, (doc.title or "")
+    return str(text), str(getattr(doc, "title", None) or "")
 
 
 def _pdf_text(data: bytes) -> str:

@@ -113,9 +113,9 @@ class Repl:
 
     def _run_prompt_toolkit(self) -> None:
         from prompt_toolkit import PromptSession
-        from prompt_toolkit.history import FileHistory, InMemoryHistory
+        from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 
-        history = InMemoryHistory()
+        history: History = InMemoryHistory()
         if self.history_file is not None:
             try:
                 self.history_file.parent.mkdir(parents=True, exist_ok=True)
