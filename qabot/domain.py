@@ -120,3 +120,13 @@ class Answer:
 
 
 REFUSAL_TEXT = "I could not find that in the corpus."
+
+#: Bidi embedding, override and isolate controls. Shown as they are, they reorder what the
+#: reader sees, so a quote would not read as the file does ("Trojan Source"). Passages keep
+#: them (they must match the file); renderers drop them with `displayable`.
+_BIDI_CONTROLS: dict[int, None] = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def displayable(text: str) -> str:
+    """`text` as a terminal or chat shows it: without bidi controls."""
+    return text if text.isascii() else text.translate(_BIDI_CONTROLS)

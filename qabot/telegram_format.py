@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from qabot.domain import Answer, Citation, Passage
+from qabot.domain import Answer, Citation, Passage, displayable
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +21,8 @@ _SENTENCE_END = frozenset('.!?…]"”’)')
 
 
 def escape(text: str) -> str:
-    """Text made safe for Telegram's HTML parse mode (&, < and > escaped)."""
-    return html.escape(text, quote=False)
+    """Text made safe for Telegram's HTML parse mode (&, < and > escaped, no bidi controls)."""
+    return html.escape(displayable(text), quote=False)
 
 
 def visible_text(markup: str) -> str:

@@ -8,14 +8,16 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from qabot.domain import Answer, Citation, Passage
+from qabot.domain import Answer, Citation, Passage, displayable
 from qabot.ingest import IngestReport
 
 
 def _marked(text: str) -> Text:
     """Answer text with its [n] markers in bold cyan."""
-    out = Text()
     import re
+
+    text = displayable(text)
+    out = Text()
 
     pos = 0
     for match in re.finditer(r"\[\d{1,3}\]", text):
@@ -31,9 +33,9 @@ def source_line(c: Citation | Passage, n: int | None = None) -> Text:
     head = Text()
     if n is not None:
         head.append(f"[{n}] ", style="bold cyan")
-    head.append(c.title or c.source, style="bold")
+    head.append(displayable(c.title or c.source), style="bold")
     head.append(" — ")
-    head.append(f"{c.source}:{lines}", style="green")
+    head.append(f"{displayable(c.source)}:{lines}", style="green")
     return head
 
 
@@ -46,7 +48,7 @@ def render_answer(console: Console, answer: Answer) -> None:
     console.print(_marked(answer.text))
     console.print()
     for c in answer.citations:
-        quote = Text("“" + " ".join(c.quote.split()) + "”", style="italic dim")
+        quote = Text("“" + " ".join(displayable(c.quote).split()) + "”", style="italic dim")
         console.print(Group(source_line(c, c.n), Padding(quote, (0, 0, 0, 4))))
 
 
@@ -63,7 +65,7 @@ def render_sources(console: Console, answer: Answer | None) -> None:
         shown = [(None, p) for p in answer.passages]
     for n, p in shown:
         console.print(source_line(p, n))
-        console.print(Padding(Text(p.text), (0, 0, 1, 4)))
+        console.print(Padding(Text(displayable(p.text)), (0, 0, 1, 4)))
 
 
 def render_report(console: Console, report: IngestReport) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
+
+from rich.console import Console
 
 from qabot.ingest import IngestProgress
 from qabot.qa import QA
 from qabot.settings import Settings
+from qabot.telegram_format import render_answer as tg_render_answer
+from qabot.terminal import render_answer
 from tests.common import CARTER, COOK
 
 
@@ -65,6 +70,14 @@ def test_messy_files_are_read_or_skipped_with_a_reason(settings: Settings, corpu
     assert not answer.refused
     assert answer.citations and answer.citations[0].source == "hidden.txt"
     assert all(qa.verifier.verify(c) for c in answer.citations)
+    # the bidi override stays in the passage (it matches the file) but is never displayed,
+    # where it would make the quote read differently from the file
+    signs = qa.ask("What did the protesters' signs read?")
+    assert "\u202e" in signs.citations[0].quote
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    render_answer(console, signs)
+    shown = console.file.getvalue() + tg_render_answer(signs)
+    assert "\u202e" not in shown and "\u202c" not in shown and "yaw on" in shown
     answer = qa.ask("Which bakery won a national award?")
     assert "Qorvath" in answer.text and answer.citations[0].source == "bom.txt"
     answer = qa.ask("Where did the café owners march?")
