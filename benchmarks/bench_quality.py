@@ -21,7 +21,14 @@ from pathlib import Path
 
 import _common as c
 
-METRICS = ("answer_recall@5", "mrr", "doc_recall@1", "answer_hit", "latency_ms_p50")
+METRICS = (
+    "answer_recall@5",
+    "mrr",
+    "doc_recall@1",
+    "answer_hit",
+    "false_refusals",
+    "latency_ms_p50",
+)
 
 
 def fixture_sets(names: list[str], sample: int | None) -> dict[str, tuple[Path, Path]]:

@@ -167,6 +167,8 @@ class Report:
             "refusal_recall": frac(lambda s: s.answer.refused, unanswerable)
             if unanswerable
             else 1.0,
+            # answerable questions refused: what honesty costs
+            "false_refusals": frac(lambda s: s.answer.refused, answerable),
             "latency_ms_p50": _percentile(latencies, 50),
             "latency_ms_p95": _percentile(latencies, 95),
         }

@@ -51,6 +51,7 @@ def test_metrics_on_known_answers() -> None:
     assert m["mrr"] == 0.75
     assert m["answer_hit"] == 0.5
     assert m["refusal_precision"] == 1.0 and m["refusal_recall"] == 1.0
+    assert m["false_refusals"] == 0.0
 
 
 def test_fixture_errors_name_the_line(tmp_path: Path) -> None:
