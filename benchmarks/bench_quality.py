@@ -132,7 +132,7 @@ def main() -> int:
     cols = ["backend", "set", "questions", *METRICS, "Δanswer_recall@5", "Δmrr", "seconds"]
     print(c.table(rows, cols))
     if speed:
-        print("\n## Embedding throughput (512 SQuAD paragraphs, batch 64)\n")
+        print("\n## Embedding throughput (512 SQuAD paragraphs, default batch size)\n")
         cols = ["backend", "texts_per_s", "texts_per_cpu_s", "mean_words", "load_seconds"]
         cols += ["peak_rss_mb"]
         print(c.table(speed, [*cols, "torch_imported"]))
