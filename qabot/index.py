@@ -278,6 +278,7 @@ class PassageIndex:
         self._generation: str | None = None
         self._own_generation: str | None = None
         self._checked_at = 0.0
+        self._unreachable = False  # the collection could not be opened at the last check
         self._vector_cache: dict[str, np.ndarray] = {}
         self.passages: dict[str, Passage] = {}
         self._bm25: BM25 | None = None
@@ -306,7 +307,11 @@ class PassageIndex:
             configuration={"hnsw": {"space": "cosine"}},
             embedding_function=None,
         )
-        meta = dict(col.metadata or {})
+        self._check_identity(dict(col.metadata or {}))
+        return col
+
+    def _check_identity(self, meta: dict[str, Any]) -> None:
+        """Raise `IndexMismatch` if the collection was built with another model or schema."""
         for key, want in self._identity().items():
             have = meta.get(key)
             if have is not None and have != want:
@@ -317,7 +322,6 @@ class PassageIndex:
                     if key != "qabot_schema"
                     else f"the index {self.name!r} has schema {have}; run `qabot ingest --rebuild`"
                 )
-        return col
 
     def drop(self) -> None:
         """Delete the collection and its BM25 index (for --rebuild)."""
@@ -363,10 +367,31 @@ class PassageIndex:
             if not force and self._generation is not None and now - self._checked_at < max_age:
                 return
             self._checked_at = now
-            self._collection = self.client.get_collection(self.name, embedding_function=None)
-            generation = str((self._collection.metadata or {}).get("generation", ""))
+            try:
+                col = self.client.get_collection(self.name, embedding_function=None)
+            except Exception:  # noqa: BLE001 - NotFoundError, or the server is unreachable
+                if not self.passages:
+                    raise
+                if not self._unreachable:
+                    logger.warning(
+                        "cannot open the index %s (dropped for a rebuild, or the server is "
+                        "down); answering from the copy loaded earlier",
+                        self.name,
+                        exc_info=logger.isEnabledFor(logging.DEBUG),
+                    )
+                self._unreachable = True
+                return
+            self._unreachable = False
+            meta = dict(col.metadata or {})
+            generation = str(meta.get("generation", ""))
+            if generation == "empty" and self.passages:
+                # `qabot ingest --rebuild` is filling a new collection: keep answering from
+                # the loaded copy until that ingest stamps its generation at the end.
+                return
+            self._collection = col
             if not force and generation == self._generation:
                 return
+            self._check_identity(meta)
             if (
                 self._generation is not None
                 and generation not in (self._generation, self._own_generation)

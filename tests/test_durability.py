@@ -18,7 +18,7 @@ from filelock import FileLock, Timeout
 from qabot.chunking import Chunker
 from qabot.embeddings import get_embedder
 from qabot.index import _fingerprint
-from qabot.ingest import writer_lock
+from qabot.ingest import Ingestor, IngestProgress, writer_lock
 from qabot.loaders import SkipFile, iter_corpus_files, load_document
 from qabot.qa import QA
 from qabot.settings import Settings
@@ -122,6 +122,32 @@ def test_sigkilled_ingest_recovers_while_a_chat_keeps_answering(
         chat.close()
     print("crash runs:", log, file=sys.stderr)
     assert_consistent(settings)
+
+
+def test_readers_answer_from_their_copy_during_a_rebuild(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    QA(settings).ingest()
+    reader = QA(settings)
+    reader.warm_up()
+    before = set(reader.index.passages)
+    seen: list[tuple[int, bool]] = []
+
+    class Asking(IngestProgress):
+        """Asks the reader after every file the rebuild writes (some flushed, some not)."""
+
+        def file_done(self, source: str) -> None:
+            reader.index.refresh(force=True)
+            answer = reader.ask("who did Carter talk to?")
+            seen.append((len(reader.index.passages), "Shoigu" in answer.text))
+
+    monkeypatch.setattr(Ingestor, "FLUSH_PASSAGES", 3)  # the new collection fills file by file
+    QA(settings).ingest(rebuild=True, progress=Asking())
+    assert len(seen) >= 2
+    assert seen == [(len(before), True)] * len(seen)  # the whole old copy, all the way through
+    reader.index.refresh(force=True)
+    assert set(reader.index.passages) == before  # then the rebuilt one (same content, same ids)
+    assert "Shoigu" in reader.ask("who did Carter talk to?").text
 
 
 # --- a big file and a big store, written by one process, read by another ------------------
