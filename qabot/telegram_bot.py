@@ -24,7 +24,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -153,8 +153,26 @@ class Redactor(logging.Filter):
 # --- outgoing requests -------------------------------------------------------------------------
 
 
+def safe_to_retry(endpoint: str, error: NetworkError) -> bool:
+    """Whether calling `endpoint` again cannot post something twice.
+
+    Edits, reads and chat actions are idempotent. A send is retried only when Telegram
+    cannot have it: it answered with an error status, or the connection never opened. After a
+    read timeout or a broken connection the message may have arrived, so it is not resent.
+    """
+    if endpoint == "sendChatAction" or not endpoint.startswith(("send", "forward", "copy")):
+        return True
+    cause = error.__cause__
+    if cause is None:
+        return not isinstance(error, TimedOut)  # an HTTP error status from the server
+    import httpx
+
+    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
 class RetryingRateLimiter(AIORateLimiter):
-    """PTB's flood limiter (which retries RetryAfter) that also retries network errors."""
+    """PTB's flood limiter (which retries RetryAfter) that also retries network errors
+    where a retry cannot post a message twice (`safe_to_retry`)."""
 
     async def process_request(  # type: ignore[override]
         self,
@@ -173,7 +191,7 @@ class RetryingRateLimiter(AIORateLimiter):
             except BadRequest:
                 raise
             except NetworkError as exc:
-                if attempt == NETWORK_RETRIES:
+                if attempt == NETWORK_RETRIES or not safe_to_retry(endpoint, exc):
                     raise
                 delay = 0.5 * 2**attempt
                 logger.warning("%s failed (%s); retrying in %.1f s", endpoint, exc, delay)
@@ -642,11 +660,14 @@ class QABot:
         user = update.effective_user
         if not self.is_allowed(user.id if user else None):
             return
+        text = (
+            "Telegram did not confirm my reply in time. If you do not see it above, please ask "
+            "again."
+            if isinstance(error, TimedOut)
+            else "Sorry, something went wrong while answering that. Please try again."
+        )
         with contextlib.suppress(TelegramError):
-            await context.bot.send_message(
-                update.effective_chat.id,
-                "Sorry, something went wrong while answering that. Please try again.",
-            )
+            await context.bot.send_message(update.effective_chat.id, text)
 
 
 # --- entry point -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ rejects message text that is not well-formed Telegram HTML or longer than 4096 c
 
 from __future__ import annotations
 
+import contextlib
 import html
 import itertools
 import json
@@ -129,6 +130,7 @@ class FakeBotAPI:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._failures: list[_Failure] = []
+        self._delays: dict[str, float] = {}
         self._chat_types: dict[int, str] = {}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # the bot's, by chat and id
         self._server: ThreadingHTTPServer | None = None
@@ -180,6 +182,12 @@ class FakeBotAPI:
         """Make the next call of `method` fail once with this error."""
         with self._cond:
             self._failures.append(_Failure(method, status, description, retry_after))
+
+    def delay_next(self, method: str, seconds: float) -> None:
+        """Carry out the next call of `method` at once but answer only after `seconds`: a
+        message Telegram has taken whose confirmation the bot does not get in time."""
+        with self._cond:
+            self._delays[method] = seconds
 
     def _user(self, user_id: int) -> dict[str, Any]:
         return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
@@ -331,7 +339,12 @@ class FakeBotAPI:
         status, payload = self._dispatch(call)
         call.result = payload.get("result")
         call.status = status
-        self._reply(req, status, payload)
+        with self._cond:
+            delay = self._delays.pop(call.method, 0.0)
+        if delay:
+            time.sleep(delay)
+        with contextlib.suppress(OSError):  # the bot may have stopped waiting for the answer
+            self._reply(req, status, payload)
 
     @staticmethod
     def _params(content_type: str, body: bytes) -> dict[str, Any]:

@@ -302,6 +302,19 @@ def test_retry_after_then_success_sends_one_reply(api: FakeBotAPI, bot: BotProce
     assert [c.status for c in api.calls_of("sendMessage", user)] == [429, 200, 502, 200]
 
 
+def test_a_reply_taken_but_not_confirmed_is_not_sent_twice(
+    api: FakeBotAPI, bot: BotProcess
+) -> None:
+    user = 1015
+    api.delay_next("sendMessage", 7.0)  # past the bot's 5 s read timeout
+    api.send_text(user, "Who did Carter talk to?")
+    texts = api.wait_texts(user, 2, timeout=40)
+    assert "Shoigu" in texts[0]
+    assert "did not confirm my reply" in texts[1]
+    time.sleep(2)  # a retry would come 0.5 s after the timeout
+    assert sum("Shoigu" in t for t in api.texts(user)) == 1
+
+
 def test_error_is_reported_briefly_and_bot_keeps_running(api: FakeBotAPI, bot: BotProcess) -> None:
     user = 1010
     api.fail_next("sendMessage", 400, "Bad Request: something unexpected", retry_after=None)
