@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -38,6 +39,13 @@ def squad(split: str) -> tuple[Path, Path]:
 
 def corpus_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def empty_data_dir(data_dir: Path) -> None:
+    """Remove everything qabot keeps in `data_dir` except its model cache (the ONNX export)."""
+    for child in data_dir.iterdir() if data_dir.exists() else []:
+        if child.name != "cache":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
 
 
 def qabot_settings(corpus: Path, data_dir: Path, backend: str, **extra: Any) -> Any:

@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -41,9 +40,7 @@ def main() -> int:
     seed = args.seed if args.seed is not None else random.randrange(10**6)
     rng = random.Random(seed)
     data_dir = c.DATA / f"crash-bbc-{args.backend}"
-    for child in data_dir.iterdir() if data_dir.exists() else []:
-        if child.name != "cache":
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    c.empty_data_dir(data_dir)
     env = {
         "QABOT_CORPUS_DIR": str(c.BBC),
         "QABOT_DATA_DIR": str(data_dir),

@@ -59,9 +59,7 @@ def recall_at_5(ranked: list[list[tuple[str, str]]], items: list[dict]) -> dict:
 def worker_qabot(corpus: Path, data_dir: Path, backend: str, fixtures: Path | None, n: int) -> None:
     # Index from scratch, but keep the one-off ONNX export (timed apart, as `export_seconds`):
     # it is made once per data dir, like the textbook's model files that lie on disk already.
-    for child in data_dir.iterdir() if data_dir.exists() else []:
-        if child.name != "cache":
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    c.empty_data_dir(data_dir)
     settings = c.qabot_settings(corpus, data_dir, backend)
     export_seconds = 0.0
     if backend != "torch":

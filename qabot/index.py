@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "1"
+#: The generation of a collection that no ingest has finished writing yet.
+EMPTY_GENERATION = "empty"
 
 
 class IndexMismatch(RuntimeError):
@@ -303,7 +305,7 @@ class PassageIndex:
     def _open(self) -> Any:
         col = self.client.get_or_create_collection(
             self.name,
-            metadata={**self._identity(), "generation": "empty"},
+            metadata={**self._identity(), "generation": EMPTY_GENERATION},
             configuration={"hnsw": {"space": "cosine"}},
             embedding_function=None,
         )
@@ -384,7 +386,7 @@ class PassageIndex:
             self._unreachable = False
             meta = dict(col.metadata or {})
             generation = str(meta.get("generation", ""))
-            if generation == "empty" and self.passages:
+            if generation == EMPTY_GENERATION and self.passages:
                 # `qabot ingest --rebuild` is filling a new collection: keep answering from
                 # the loaded copy until that ingest stamps its generation at the end.
                 return

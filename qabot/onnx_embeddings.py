@@ -165,24 +165,21 @@ def quantise_int8(source: Path, dest: Path, isa: str) -> None:
         advice = _NoPreprocessAdvice()
         logging.getLogger().addFilter(advice)
         try:
-            _quantize(tmp)
+            quantize_dynamic(
+                str(source),
+                str(tmp),
+                per_channel=True,
+                reduce_range=reduce_range,
+                weight_type=getattr(QuantType, weight_type),
+                extra_options={
+                    "WeightSymmetric": True,
+                    "ActivationSymmetric": False,
+                    # The fused ops are in the com.microsoft domain, where shape inference stops.
+                    "DefaultTensorType": onnx.TensorProto.FLOAT,
+                },
+            )
         finally:
             logging.getLogger().removeFilter(advice)
-
-    def _quantize(tmp: Path) -> None:
-        quantize_dynamic(
-            str(source),
-            str(tmp),
-            per_channel=True,
-            reduce_range=reduce_range,
-            weight_type=getattr(QuantType, weight_type),
-            extra_options={
-                "WeightSymmetric": True,
-                "ActivationSymmetric": False,
-                # The fused ops are in the com.microsoft domain, where shape inference stops.
-                "DefaultTensorType": onnx.TensorProto.FLOAT,
-            },
-        )
 
     _atomic_write(dest, build)
 

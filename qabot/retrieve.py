@@ -36,7 +36,7 @@ def rrf(rankings: list[list[str]], k: int, weights: list[float] | None = None) -
 
 
 class Searcher:
-    """One query embedding, one Chroma query and one BM25 query per question."""
+    """One query embedding, one vector search and one BM25 query per question, fused."""
 
     def __init__(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.padding import Padding
@@ -14,11 +16,8 @@ from qabot.ingest import IngestReport
 
 def _marked(text: str) -> Text:
     """Answer text with its [n] markers in bold cyan."""
-    import re
-
     text = displayable(text)
     out = Text()
-
     pos = 0
     for match in re.finditer(r"\[\d{1,3}\]", text):
         out.append(text[pos : match.start()])
