@@ -7,8 +7,12 @@ the DESIGN.md format, with its answer strings deduplicated.
     python benchmarks/squad_to_corpus.py ../shared/benchmarks/squad/dev-a.json \
         --out benchmarks/data/squad-dev-a [--limit N | --sample N --seed S]
 
-writes `OUT/corpus/*.txt` and `OUT/fixtures.jsonl`. The corpus always holds every article;
-`--limit` / `--sample` only thin the questions (for quick runs).
+writes `OUT/corpus/*.txt` and `OUT/fixtures.jsonl`. The corpus holds every article unless
+`--hold-out N` is given; `--limit` / `--sample` only thin the questions (for quick runs).
+
+`--hold-out N` makes the unanswerable variant: N articles (chosen with `--seed`) are left out
+of the corpus and their questions become `"unanswerable": true` fixtures, asked against the
+remaining articles.
 """
 
 from __future__ import annotations
@@ -33,12 +37,17 @@ def humanise(title: str) -> str:
 
 
 def convert(
-    squad: dict, limit: int | None = None, sample: int | None = None, seed: int = 0
+    squad: dict,
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    hold_out: int = 0,
 ) -> tuple[dict[str, str], list[dict]]:
     """(file name -> text, fixtures) for a SQuAD v1.1 dict."""
     files: dict[str, str] = {}
     fixtures: list[dict] = []
-    for article in squad["data"]:
+    held = set(random.Random(seed).sample(range(len(squad["data"])), hold_out))
+    for number, article in enumerate(squad["data"]):
         name = file_name(article["title"])
         if name in files:
             raise ValueError(f"two articles map to {name}")
@@ -50,14 +59,17 @@ def convert(
                 answers = [a for a in answers if a]
                 if not answers:
                     continue
-                fixtures.append(
-                    {
-                        "id": qa["id"],
-                        "question": " ".join(qa["question"].split()),
-                        "source": name,
-                        "answers": answers,
-                    }
-                )
+                fixture = {
+                    "id": qa["id"],
+                    "question": " ".join(qa["question"].split()),
+                    "source": name,
+                    "answers": answers,
+                }
+                if number in held:
+                    fixture.update(source=None, answers=[], unanswerable=True)
+                fixtures.append(fixture)
+        if number in held:
+            del files[name]
     if sample is not None:
         rng = random.Random(seed)
         keep = set(rng.sample(range(len(fixtures)), min(sample, len(fixtures))))
@@ -74,10 +86,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="keep only the first N questions")
     parser.add_argument("--sample", type=int, help="keep N questions chosen at random")
     parser.add_argument("--seed", type=int, default=0, help="random seed for --sample")
+    parser.add_argument(
+        "--hold-out",
+        type=int,
+        default=0,
+        help="leave N articles out; their questions are unanswerable",
+    )
     args = parser.parse_args(argv)
 
     squad = json.loads(args.squad.read_text(encoding="utf-8"))
-    files, fixtures = convert(squad, args.limit, args.sample, args.seed)
+    files, fixtures = convert(squad, args.limit, args.sample, args.seed, args.hold_out)
 
     corpus = args.out / "corpus"
     # Rewrite the corpus only when it differs, so an existing index stays "unchanged".

@@ -35,8 +35,12 @@ def answer_from_json(text: str) -> Answer | None:
     """The Answer stored by `answer_to_json`, or None if it no longer fits the dataclasses."""
     try:
         data: dict[str, Any] = json.loads(text)
-        data["citations"] = tuple(Citation(**c) for c in data["citations"])
-        data["passages"] = tuple(Passage(**p) for p in data["passages"])
+        data["citations"] = tuple(
+            Citation(**{**c, "also_in": tuple(c.get("also_in", ()))}) for c in data["citations"]
+        )
+        data["passages"] = tuple(
+            Passage(**{**p, "also_in": tuple(p.get("also_in", ()))}) for p in data["passages"]
+        )
         return Answer(**data)
     except (TypeError, KeyError, ValueError):
         logger.warning("a stored answer could not be read back; ignoring it")

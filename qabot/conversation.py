@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from qabot.text import terms
+
 _FOLLOW_UP_WORDS = re.compile(
     r"\b(?:he|she|they|them|him|her|his|hers|their|theirs|it|its|this|that|these|those|there|"
     r"then|the call|the talks?|the same|other|else|more)\b",
@@ -16,8 +18,6 @@ _FOLLOW_UP_START = re.compile(
 
 def is_follow_up(question: str) -> bool:
     """Whether a question leans on an earlier turn (a pronoun, 'what about ...', or very short)."""
-    from qabot.extractive import terms
-
     return bool(
         _FOLLOW_UP_WORDS.search(question)
         or _FOLLOW_UP_START.search(question)

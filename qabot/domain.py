@@ -47,6 +47,7 @@ class Passage:
     start_line: int
     end_line: int
     score: float = 0.0
+    also_in: tuple[str, ...] = ()  # other files holding the same (or nearly the same) text
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,6 +66,7 @@ class Citation:
     end_char: int
     quote: str
     passage_id: str = ""
+    also_in: tuple[str, ...] = ()  # twins of `source` that hold the same text
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,6 +85,7 @@ class Answer:
     latency_ms: float = 0.0
     evidence: float = 0.0  # how strongly the corpus supports answering at all
     notice: str = ""  # e.g. "the model's answer could not be checked; showing the extract"
+    short_answer: str = ""  # the asked-for span of the first cited sentence, when found
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,10 +100,12 @@ class Answer:
                     "end_line": p.end_line,
                     "text": p.text,
                     "score": round(p.score, 6),
+                    "also_in": list(p.also_in),
                 }
                 for p in self.passages
             ],
             "answer": self.text,
+            "short_answer": self.short_answer,
             "citations": [
                 {
                     "n": c.n,
@@ -109,6 +114,7 @@ class Answer:
                     "start_line": c.start_line,
                     "end_line": c.end_line,
                     "quote": c.quote,
+                    "also_in": list(c.also_in),
                 }
                 for c in self.citations
             ],

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
+import string
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +17,8 @@ from typing import Any
 from qabot.domain import Answer
 
 logger = logging.getLogger(__name__)
+
+_PUNCTUATION = frozenset(string.punctuation)
 
 _QUOTES = str.maketrans(
     {
@@ -50,6 +55,9 @@ class Fixture:
     answers: tuple[str, ...]
     history: tuple[str, ...] = ()
     unanswerable: bool = False
+    #: "near" for a question about the corpus's own subjects that it cannot answer, "far" for
+    #: an off-topic one; "" when answerable
+    kind: str = ""
 
 
 def load_fixtures(path: Path) -> list[Fixture]:
@@ -60,13 +68,15 @@ def load_fixtures(path: Path) -> list[Fixture]:
             continue
         try:
             raw = json.loads(line)
+            unanswerable = raw.get("unanswerable", False)
             fx = Fixture(
                 id=str(raw["id"]),
                 question=str(raw["question"]),
                 source=raw.get("source"),
                 answers=tuple(raw.get("answers") or ()),
                 history=tuple(raw.get("history") or ()),
-                unanswerable=bool(raw.get("unanswerable", False)),
+                unanswerable=bool(unanswerable),
+                kind="near" if unanswerable == "near" else "far" if unanswerable else "",
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise FixtureError(f"{path}:{lineno}: not a fixture ({exc})") from None
@@ -95,25 +105,38 @@ class Scored:
     @property
     def first_source_rank(self) -> int | None:
         for rank, p in enumerate(self.answer.passages[: self.k], start=1):
-            if p.source == self.fixture.source:
+            if self.fixture.source in (p.source, *p.also_in):
                 return rank
         return None
 
     @property
     def first_answer_rank(self) -> int | None:
         for rank, p in enumerate(self.answer.passages[: self.k], start=1):
-            if p.source == self.fixture.source and _contains(p.text, self.fixture.answers):
+            if self.fixture.source in (p.source, *p.also_in) and _contains(
+                p.text, self.fixture.answers
+            ):
                 return rank
         return None
 
     @property
     def answer_hit(self) -> bool:
-        cites_source = any(c.source == self.fixture.source for c in self.answer.citations)
+        cites_source = any(
+            self.fixture.source in (c.source, *c.also_in) for c in self.answer.citations
+        )
         return (
             not self.answer.refused
             and cites_source
             and _contains(self.answer.text, self.fixture.answers)
         )
+
+    @property
+    def short_scores(self) -> tuple[float, float]:
+        """(exact, token F1) of the short answer against the best-matching answer string."""
+        if self.answer.refused or not self.answer.short_answer:
+            return 0.0, 0.0
+        got = squad_tokens(self.answer.short_answer)
+        exact = max(float(got == squad_tokens(a)) for a in self.fixture.answers)
+        return exact, max(token_f1(got, squad_tokens(a)) for a in self.fixture.answers)
 
     def record(self) -> dict[str, Any]:
         d = self.answer.to_dict()
@@ -123,6 +146,7 @@ class Scored:
             "query": d["query"],
             "passages": d["passages"],
             "answer": d["answer"],
+            "short_answer": d["short_answer"],
             "citations": d["citations"],
             "refused": d["refused"],
             "latency_ms": d["latency_ms"],
@@ -151,6 +175,17 @@ class Report:
         refused = [s for s in self.scored if s.answer.refused]
         unanswerable = [s for s in self.scored if s.fixture.unanswerable]
         latencies = sorted(s.answer.latency_ms for s in self.scored)
+        shorts = [s.short_scores for s in answerable]
+        by_kind: dict[str, float] = {}
+        for kind in ("near", "far"):
+            marked = [s for s in unanswerable if s.fixture.kind == kind]
+            if not marked:
+                continue
+            pool = [s for s in answerable + marked if s.answer.refused]
+            by_kind[f"refusal_precision_{kind}"] = (
+                frac(lambda s: s.fixture.unanswerable, pool) if pool else 1.0
+            )
+            by_kind[f"refusal_recall_{kind}"] = frac(lambda s: s.answer.refused, marked)
         return {
             "questions": len(self.scored),
             "answerable": len(answerable),
@@ -169,6 +204,9 @@ class Report:
             else 1.0,
             # answerable questions refused: what honesty costs
             "false_refusals": frac(lambda s: s.answer.refused, answerable),
+            **by_kind,
+            "short_exact": sum(e for e, _ in shorts) / n,
+            "short_f1": sum(f for _, f in shorts) / n,
             "latency_ms_p50": _percentile(latencies, 50),
             "latency_ms_p95": _percentile(latencies, 95),
         }
@@ -198,6 +236,23 @@ class Report:
             if (correct, gap) > best[:2]:
                 best = (correct, gap, cut)
         return best[2], best[0] / len(points)
+
+
+_ARTICLES = re.compile(r"\b(?:a|an|the)\b")
+
+
+def squad_tokens(text: str) -> list[str]:
+    """SQuAD's answer normalisation: lower case, no punctuation or articles, then words."""
+    text = "".join(ch for ch in normalize(text) if ch not in _PUNCTUATION)
+    return _ARTICLES.sub(" ", text).split()
+
+
+def token_f1(got: list[str], gold: list[str]) -> float:
+    common = sum((Counter(got) & Counter(gold)).values())
+    if not common:
+        return 0.0
+    precision, recall = common / len(got), common / len(gold)
+    return 2 * precision * recall / (precision + recall)
 
 
 def _percentile(values: list[float], pct: float) -> float:

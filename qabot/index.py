@@ -10,7 +10,6 @@ import shutil
 import socket
 import threading
 import time
-import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import numpy as np
 
 from qabot.domain import Passage
 from qabot.settings import Settings
+from qabot.text import index_text
 
 if TYPE_CHECKING:
     from qabot.embeddings import Embedder, Progress
@@ -236,21 +236,6 @@ def _fingerprint(ids: Iterable[str]) -> str:
     for pid in sorted(ids):
         h.update(pid.encode())
     return h.hexdigest()
-
-
-#: Invisible format characters (zero-width spaces and joiners, soft hyphens, bidi controls):
-#: kept in passage text, which must match the file, but left out of what is embedded and
-#: indexed, where they would split words ("Sho\u200bigu" must still match "Shoigu").
-_INVISIBLE = {
-    c: None
-    for c in range(0x10000)  # the basic plane holds all the common ones; fast to build
-    if unicodedata.category(chr(c)) == "Cf"
-}
-
-
-def index_text(text: str) -> str:
-    """`text` without invisible format characters."""
-    return text.translate(_INVISIBLE) if not text.isascii() else text
 
 
 def embed_text(passage: Passage, title_words: int = 24) -> str:

@@ -18,6 +18,7 @@ from qabot.extractive import ExtractiveAnswerer, idf_from_counts
 from qabot.index import PassageIndex
 from qabot.ingest import Ingestor, IngestProgress, IngestReport
 from qabot.retrieve import Mode, Retrieval, Searcher
+from qabot.sentence_scorer import SentenceScorer
 from qabot.settings import Settings
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class QA:
             df, n = self.index.doc_freq()
             self._extractive = ExtractiveAnswerer(
                 self.verifier,
-                idf_from_counts(df, n),
+                SentenceScorer(idf_from_counts(df, n)),
                 self.settings.refusal_threshold,
                 self.settings.max_answer_sentences,
             )

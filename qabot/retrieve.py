@@ -72,6 +72,33 @@ class Searcher:
                 self.rrf_k,
                 [self.dense_weight, 1.0],
             )
-        ranked = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
-        passages = tuple(replace(self.index.passages[pid], score=scores[pid]) for pid in ranked)
+        ranked = sorted(scores, key=lambda pid: (-scores[pid], pid))[: 3 * k]
+        passages = collapse_twins(
+            [replace(self.index.passages[pid], score=scores[pid]) for pid in ranked], k
+        )
         return Retrieval(passages, dict(dense), dict(sparse), vector)
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = text.casefold().split()
+    return {tuple(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+
+
+def collapse_twins(ranked: list[Passage], k: int, overlap: float = 0.8) -> tuple[Passage, ...]:
+    """The first `k` distinct passages of `ranked`; a passage whose word 3-grams overlap a
+    kept one's by `overlap` (Jaccard) or more is its twin, and its file joins `also_in`."""
+    kept: list[Passage] = []
+    seen: list[set[tuple[str, ...]]] = []
+    for p in ranked:
+        grams = _shingles(p.text)
+        for i, other in enumerate(seen):
+            if len(grams & other) >= overlap * len(grams | other):
+                twin = kept[i]
+                if p.source != twin.source and p.source not in twin.also_in:
+                    kept[i] = replace(twin, also_in=(*twin.also_in, p.source))
+                break
+        else:
+            if len(kept) < k:
+                kept.append(p)
+                seen.append(grams)
+    return tuple(kept)

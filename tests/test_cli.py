@@ -98,7 +98,9 @@ def test_eval_writes_records_in_the_design_shape(
         "latency_ms",
     }
     assert set(first["passages"][0]) >= {"source", "start_line", "end_line", "text", "score"}
-    assert set(first["citations"][0]) == {"n", "source", "title", "start_line", "end_line", "quote"}
+    assert set(first["citations"][0]) == {
+        *("n", "source", "title", "start_line", "end_line", "quote", "also_in")
+    }
     assert records[2]["refused"] is True
 
 

@@ -33,7 +33,7 @@ def test_follow_up_uses_history(seeded_qa: QA) -> None:
 def test_refuses_what_the_corpus_does_not_hold(seeded_qa: QA) -> None:
     answer = seeded_qa.ask("What is the capital of Australia?")
     assert answer.refused
-    assert answer.text == REFUSAL_TEXT
+    assert answer.text.startswith(REFUSAL_TEXT)
     assert answer.citations == ()
     assert answer.passages  # what was searched is still reported
 

@@ -191,7 +191,7 @@ def test_one_chat_in_order_many_chats_at_once(api: FakeBotAPI, bot: BotProcess) 
     for other in (1012, 1013, 1014):
         api.send_text(other, "Who did Carter talk to?")
     first, second, third = api.wait_texts(user, 3)[:3]
-    assert "Shoigu" in first and second == REFUSAL_HTML and "closest passages" in third
+    assert "Shoigu" in first and second.startswith(REFUSAL_HTML) and "closest passages" in third
     for other in (1012, 1013, 1014):
         assert "Shoigu" in api.wait_texts(other, 1)[0]
 
@@ -252,7 +252,7 @@ def test_group_answers_only_when_addressed(api: FakeBotAPI, bot: BotProcess) -> 
     refused = _ask(
         api, user, "What is the capital of Australia?", chat_id=group, reply_to=bot_message
     )
-    assert refused == REFUSAL_HTML
+    assert refused.startswith(REFUSAL_HTML)
     help_text = _ask(api, user, f"/help@{BOT_USERNAME}", chat_id=group)
     assert f"@{BOT_USERNAME}" in help_text and "/ask QUESTION" in help_text
     time.sleep(0.5)
@@ -439,7 +439,7 @@ def test_restart_in_webhook_mode_keeps_history_checks_secret_splits_replies(
 
         # a long reply (20 passages behind a refusal) arrives in valid parts that rejoin
         post(user, "What is the capital of Australia?")
-        assert web.wait_texts(user, 3)[2] == REFUSAL_HTML
+        assert web.wait_texts(user, 3)[2].startswith(REFUSAL_HTML)
         post(user, "/sources")
         web.wait_for(lambda: len(web.texts(user)) >= 6, 20, "a long /sources reply")
         time.sleep(1.0)

@@ -1,0 +1,241 @@
+"""What a question asks for, and where a sentence of news text holds something of that kind.
+
+`asked_type` reads the question ("who…" asks for a person, "how much did it cost…" for money);
+`typed_spans` finds the spans of each kind in a sentence: people, organisations and places
+(capitalised names, told apart by the words around them), money in £/$/€ with "bn"/"m",
+percentages, counts, scores, dates and durations. No model: regular expressions written for
+English news copy, so they are fast enough to run on every candidate sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUM_WORD = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundred|a dozen|dozens|hundreds|thousands|millions|half|a|an|several"
+)
+_MONTH = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+_DAY = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_SCALE = r"(?:\s?(?:bn|billion|m|million|trillion|tn|k|thousand)\b)?"
+
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    "money": re.compile(
+        r"(?:US\$|[£$€¥])\s?\d[\d,]*(?:\.\d+)?"
+        + _SCALE
+        + r"|\b\d[\d,]*(?:\.\d+)?"
+        + _SCALE
+        + r"\s?(?:euros?|dollars?|pounds?|yen|yuan|rupees?|roubles?|pence|cents?|p)\b"
+    ),
+    "percent": re.compile(r"\b\d[\d,]*(?:\.\d+)?\s?(?:%|per\s?cent\b|percentage points?\b)"),
+    "score": re.compile(r"(?<![\d.,£$€-])\b\d{1,3}-\d{1,3}\b(?![\d-])"),
+    "date": re.compile(
+        rf"\b(?:(?:{_DAY}),?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})\.?(?:,?\s+(?:19|20)\d\d)?\b"
+        rf"|\b(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?\b"
+        rf"|\b(?:(?:early|mid|late|last|next|this)[\s-])?(?:{_MONTH})(?:\s+(?:19|20)\d\d)?\b"
+        rf"|\b(?:last|next|this|on|by|since|until|from)\s+(?:{_DAY})\b|\b(?:{_DAY})\b"
+        r"|\b(?:in|since|by|until|from|of|during|before|after)\s+(?:the\s+)?(?:19|20)\d\d(?:s)?\b"
+        r"|\b(?:19|20)\d\d(?:-\d\d)?\b"
+        r"|\b(?:yesterday|today|tomorrow|last (?:week|month|year|season|night)|next (?:week|month|year|season))\b"
+    ),
+    "duration": re.compile(
+        rf"\b(?:\d[\d,.]*|{_NUM_WORD})(?:[\s-]+and[\s-]+a[\s-]+half)?[\s-]+"
+        r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|seasons?|centuries)\b"
+        r"(?:[\s-]+(?:old|long))?"
+    ),
+    "count": re.compile(
+        rf"\b(?:\d[\d,]*(?:\.\d+)?(?:\s?(?:m|bn|million|billion|thousand)\b)?|{_NUM_WORD})\b"
+    ),
+}
+
+# Capitalised names: one or more capitalised words, joined by spaces, hyphens, "of"/"de"/"&".
+_NAME = re.compile(
+    r"\b(?:[A-Z][a-zA-Z'’.-]*[a-z0-9]|[A-Z]{2,}[a-z]?|[A-Z]\.)"
+    r"(?:(?:\s+(?:of|de|du|van|von|der|la|le|al|bin|and|&|the)\s+|\s+|-)"
+    r"(?:[A-Z][a-zA-Z'’.-]*[a-z0-9]|[A-Z]{2,}[a-z]?|[A-Z]\.|\d+))*"
+)
+_NOT_NAMES = frozenset(
+    f"{_MONTH}|{_DAY}|The|A|An|In|On|At|But|And|Or|If|It|He|She|They|We|I|This|That|These|Those|"
+    "There|His|Her|Its|Their|Our|Mr|Mrs|Ms|Dr|Sir|Lord|Lady|What|When|Where|Who|Why|How|Which|"
+    "After|Before|Since|While|As|So|For|With|From|By|Of|To|Not|No|Yes|Also|However|Meanwhile|"
+    "Last|Next|Some|Many|Most|All|Both|Each|One|Two|Three|BBC News|Speaking|According|Earlier|"
+    "Now|Then|Despite|Although|Under".split("|")
+)
+_TITLE_WORD = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame|President|Prime Minister|Minister|Secretary|"
+    r"Chancellor|Chairman|Chief|Judge|Justice|Prince|Princess|King|Queen|Pope|Bishop|Senator|"
+    r"Governor|General|Captain|Coach|Manager|Professor|Prof|chief executive|boss|manager|coach|"
+    r"striker|midfielder|defender|goalkeeper|captain|winger|singer|actor|actress|director|"
+    r"chairman|spokesman|spokeswoman|minister|secretary|leader|analyst|economist|founder|"
+    r"president|head)\.?\s+$"
+)
+_ORG_WORD = re.compile(
+    r"\b(?:Ltd|plc|Inc|Corp|Corporation|Company|Co|Group|Holdings|Bank|Airways|Airlines|"
+    r"Motors|Electronics|Records|Studios|Pictures|Entertainment|Music|Media|Telecom|Networks?|"
+    r"Systems|Software|Technologies|Labs?|Industries|Partners|Capital|Fund|Trust|Association|"
+    r"Federation|Union|Council|Commission|Committee|Office|Department|Ministry|Agency|Authority|"
+    r"Board|Institute|University|College|School|Party|Parliament|Assembly|Court|Service|"
+    r"Organisation|Organization|Society|League|Club|United|City|Rovers|Athletic|Wanderers|"
+    r"Albion|FC|RFU|FA|UN|EU|BBC|ITV|IMF|WTO|Nasa|Google|Microsoft|Apple|Sony|Nintendo)\b"
+)
+_PLACE_BEFORE = re.compile(
+    r"\b(?:in|at|from|to|near|across|into|outside|inside|around)\s+(?:the\s+)?$"
+)
+_PLACE_SUFFIX = re.compile(
+    r"\b(?:Stadium|Park|Arena|Road|Street|Centre|Center|Hall|Square|Island|Islands|River|"
+    r"Valley|County|Province|Republic|Kingdom|States|Bay|Coast|Mountains?)\b"
+)
+
+# What the question asks for, in order: the first rule that matches wins.
+_MONEY_CUE = (
+    r"(?:cost|costs|costing|pay|paid|pays|price|priced|worth|value|valued|profit|profits|loss|"
+    r"losses|fee|fees|fine|fined|sales|revenue|revenues|turnover|earn|earned|earnings|raise|"
+    r"raised|spend|spent|spending|fund|funding|budget|invest|invested|investment|bid|offer|"
+    r"deal|sum|salary|wage|tax|debt|debts|charge|bill|bonus|prize|compensation|damages|"
+    r"money|cash|sell|sold|buy|bought|income|savings|deficit|surplus)"
+)
+_QUESTION_RULES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "duration",
+        re.compile(
+            r"^(?:for )?how long\b|\bhow many (?:years|months|weeks|days|hours|minutes|seasons)\b|\bwhat (?:length|period)\b"
+        ),
+    ),
+    (
+        "percent",
+        re.compile(
+            r"\b(?:what|which) (?:percentage|proportion|percent|share|rate|fraction)\b|\bby how much\b|\bhow much (?:did|has|had|have|will|would) \w+(?: \w+)? (?:rise|fall|grow|drop|increase|decrease|jump|climb|slip|shrink|fell|rose)\b|\bper ?cent\b|\bpercentage\b"
+        ),
+    ),
+    (
+        "money",
+        re.compile(
+            rf"^how much\b(?=.*\b{_MONEY_CUE}\b)|\bhow much (?:money|cash)\b|\bwhat (?:was |is |were |are )?(?:the )?(?:\w+ )?{_MONEY_CUE}\b|\bhow much\b.*\b(?:cost|pay|paid|worth|earn|spend|spent|raise|raised)\b|\bfor how much\b"
+        ),
+    ),
+    (
+        "score",
+        re.compile(
+            r"\b(?:what|which) (?:was |is )?(?:the )?(?:final )?(?:score|scoreline|result)\b|\bby what (?:score|margin)\b|\bwhat did .* (?:win|lose|beat .*) by\b"
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"^when\b|\b(?:what|which) (?:year|date|day|month|season|time of year)\b|\bin what year\b|\bon what (?:day|date)\b|\bwhen (?:did|does|will|is|was|were|are)\b"
+        ),
+    ),
+    (
+        "count",
+        re.compile(
+            r"^how many\b|\bhow many\b|\bwhat (?:number|total|amount)\b|\bhow (?:old|far|big|tall|high|large|fast|much)\b|\bwhat age\b"
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"^where\b|\bwhat is the capital\b|\b(?:what|which|in which|in what) (?:[\w'’-]+ )?(?:country|city|town|venue|stadium|ground|place|region|state|capital|county|village|island|location|nation|continent)\b|\bwhere (?:did|does|will|is|was|were|are)\b"
+        ),
+    ),
+    (
+        "org",
+        re.compile(
+            r"\b(?:what|which) (?:[\w'’-]+ ){0,3}?(?:company|firm|companies|firms|club|team|side|bank|group|party|band|network|airline|carrier|broadcaster|channel|studio|label|organisation|organization|body|agency|newspaper|paper|retailer|supermarket|maker|manufacturer|giant|operator|union|department|university|school|website|site|service|brand|chain|publisher|court|regulator|watchdog)\b|\bwho (?:makes|owns|bought|sponsors|made|built|publishes)\b"
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"^(?:who|whom|whose)\b|\bwho\b|\b(?:what|which) (?:[\w'’-]+ ){0,3}?(?:person|people|player|man|woman|official|minister|secretary|spokesman|spokeswoman|boss|chief|manager|coach|striker|forward|midfielder|defender|goalkeeper|keeper|winger|actor|actress|singer|star|director|captain|leader|chairman|chairwoman|executive|president|judge|author|writer|presenter|politician|mp|mps|winner|rapper|musician|designer|founder|analyst|economist|model|comedian|host|referee|umpire|athlete|sprinter|runner|rider|driver|champion|boxer|golfer|cricketer|batsman|bowler|producer|composer|artist|novelist|journalist|editor|investor|billionaire|tycoon|entrepreneur|governor|mayor|lord|peer|candidate|lawyer|prosecutor|scientist|researcher|professor|expert|chancellor|doctor|pilot|officer|agent|envoy|ambassador|general|prince|princess|king|queen|son|daughter|wife|husband|brother|sister|father|mother|partner|rival|opponent|successor|predecessor|deputy|colleague|team-mate|teammate)s?\b|\bwhat (?:is|was) (?:the |his |her |their )?name\b"
+        ),
+    ),
+    (
+        "reason",
+        re.compile(
+            r"^why\b|\bwhy\b|\bwhat (?:was |is )?(?:the )?(?:reason|cause)\b|\bwhat caused\b"
+        ),
+    ),
+]
+
+NAMED_TYPES = frozenset({"person", "org", "place"})
+NUMERIC_TYPES = frozenset({"money", "percent", "count", "score", "duration", "date"})
+
+
+def asked_type(question: str) -> str:
+    """The kind of thing a question asks for: one of the keys of `typed_spans`, or "other"."""
+    q = " ".join(question.lower().split())
+    for kind, rule in _QUESTION_RULES:
+        if rule.search(q):
+            return kind
+    return "other"
+
+
+@dataclass(frozen=True)
+class Span:
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+def _names(sentence: str) -> list[Span]:
+    out: list[Span] = []
+    for m in _NAME.finditer(sentence):
+        text = m.group(0).rstrip(".")
+        start, end = m.start(), m.start() + len(text)
+        words = text.split()
+        while words and words[0] in _NOT_NAMES:
+            start += len(words[0]) + 1
+            words = words[1:]
+        if not words or " ".join(words) in _NOT_NAMES:
+            continue
+        text = sentence[start:end]
+        before = sentence[max(0, start - 40) : start]
+        if _ORG_WORD.search(text) or (text.isupper() and len(text) > 1):
+            kind = "org"
+        elif _PLACE_SUFFIX.search(text) or (_PLACE_BEFORE.search(before) and len(words) <= 2):
+            kind = "place"
+        elif _TITLE_WORD.search(before) or len(words) >= 2:
+            kind = "person"
+        else:
+            kind = "name"  # a single capitalised word: could be any of the three
+        out.append(Span(kind, start, end, text))
+    return out
+
+
+def typed_spans(sentence: str) -> list[Span]:
+    """Every typed span in `sentence`, longest kinds first where they overlap."""
+    spans: list[Span] = []
+    taken: list[tuple[int, int]] = []
+    for kind in ("money", "percent", "duration", "date", "score", "count"):
+        for m in _PATTERNS[kind].finditer(sentence):
+            text = m.group(0).strip()
+            if not text or (kind == "count" and text.lower() in {"a", "an", "half"}):
+                continue
+            s, e = m.start(), m.start() + len(m.group(0).rstrip())
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            taken.append((s, e))
+            spans.append(Span(kind, s, e, sentence[s:e]))
+    for span in _names(sentence):
+        if not any(span.start < te and ts < span.end for ts, te in taken):
+            spans.append(span)
+    return spans
+
+
+def matches(asked: str, span: Span) -> bool:
+    """Whether `span` is of the kind `asked` for."""
+    if asked in NAMED_TYPES:
+        return span.kind == asked or span.kind == "name"
+    if asked == "count":
+        return span.kind in ("count", "money", "percent", "duration")
+    if asked == "percent":
+        return span.kind == "percent"
+    if asked == "date":
+        return span.kind == "date"
+    return span.kind == asked

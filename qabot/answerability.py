@@ -1,0 +1,126 @@
+"""Whether the corpus answers a question: evidence, not topic.
+
+Retrieval always finds *something* on the corpus's own subjects, so closeness alone cannot
+tell "about the same story" from "answers the question". A question is answered only when the
+best sentence (1) is likely enough to hold the answer (the sentence scorer's probability is at
+least the threshold), (2) a top sentence holds a span of the asked kind when the question
+asks for a number (a sum for "how much did it cost", a date for "when"), and (3) comes from an
+article that mentions every year, number and name the question is about (a question about
+2007 is not answered by a 2004 story). The same verdict gates the extractive and the LLM answerer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qabot.answer_types import NUMERIC_TYPES
+from qabot.domain import REFUSAL_TEXT, Passage
+from qabot.sentence_scorer import Sentence
+from qabot.text import terms
+
+_YEAR_OR_NUMBER = re.compile(r"(?<![\w£$€.,/])(?:\d[\d,./]*\d|\d)(?![\w/])")
+_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:an|ian|ese|ish|i)$")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_ANY_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_CAPITALISED = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'’.-]*)*")
+_QUESTION_WORDS = frozenset(
+    """
+    what when where who whom whose which why how is are was were do does did can could will
+    would should has have had in on at for of the a an and or but if after before during by
+    to from with i
+    """.split()  # noqa: SIM905 - a word list reads better as prose
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    answerable: bool
+    evidence: float
+    missing: str = ""  # what the closest article does not mention, for the refusal text
+    closest: Passage | None = None
+
+
+def constraints(question: str) -> list[str]:
+    """The years, numbers and names a question is about, as written in it."""
+    found = [m.group(0).rstrip(".,") for m in _YEAR_OR_NUMBER.finditer(question)]
+    for m in _CAPITALISED.finditer(question):
+        words = m.group(0).split()
+        if m.start() == 0:  # capitalised because it starts the question
+            words = words[1:] if len(words) == 1 else words
+            while words and words[0].lower() in _QUESTION_WORDS:
+                words = words[1:]
+        name = " ".join(words).rstrip(".,").removesuffix("'s").removesuffix("’s")
+        if name and terms(name):
+            found.append(name)
+    return found
+
+
+def judge(
+    question: str,
+    ranked: list[Sentence],
+    passages: tuple[Passage, ...],
+    kind: str,
+    threshold: float,
+) -> Verdict:
+    """The verdict on answering `question` from `ranked[0]`, the top-scored sentence.
+
+    A question whose constraints the article does not meet gets evidence 0, so that a
+    threshold calibrated on `evidence` alone (`qabot eval --calibrate`) still refuses it.
+    """
+    if not ranked:
+        return Verdict(False, 0.0)
+    best = ranked[0]
+    closest = best.passage
+    # What the article says, as far as retrieval brought it: every retrieved passage of it.
+    article = " ".join(
+        [closest.title]
+        + [p.text for p in passages if p.source == closest.source or closest.source in p.also_in]
+    )
+    article_terms = set(terms(article))
+    prefixes = {t[:4] for t in article_terms if len(t) >= 4}
+    text = " ".join(article.split())
+    for c in constraints(question):
+        if c[0].isdigit():
+            if re.search(rf"(?<![\d]){re.escape(c)}(?![\d])", text):
+                continue
+            # An undated story may be about the year asked; one that names other years is not.
+            if _YEAR.match(c) and not _ANY_YEAR.search(text):
+                continue
+            return Verdict(False, 0.0, c, closest)
+        if (c.isupper() and len(c) <= 4) or _DEMONYM.match(c):
+            continue  # spelt otherwise in the article: "UN" / "United Nations", "American" / "US"
+        if not any(t in article_terms or t[:4] in prefixes for t in terms(c)):
+            return Verdict(False, 0.0, c, closest)
+    # Numbers, sums and dates are found reliably; names less so (initials, odd spellings),
+    # so only a missing number refuses on its own.
+    if kind in NUMERIC_TYPES and not any(s.answers for s in ranked[:3]):
+        return Verdict(False, 0.0, _kind_words(kind), closest)
+    if best.score < threshold:
+        return Verdict(False, best.score, "", closest)
+    return Verdict(True, best.score, "", closest)
+
+
+def _kind_words(kind: str) -> str:
+    return {
+        "money": "a sum of money",
+        "percent": "a percentage",
+        "count": "a number",
+        "score": "a score",
+        "date": "a date",
+        "duration": "a length of time",
+        "person": "a person's name",
+        "org": "an organisation's name",
+        "place": "a place",
+    }.get(kind, "it")
+
+
+def refusal_text(verdict: Verdict) -> str:
+    """One line: that qabot declines, the closest article, and what that article lacks."""
+    if verdict.closest is None:
+        return REFUSAL_TEXT
+    p = verdict.closest
+    where = f"Closest: {p.title} ({p.source})" if p.title else f"Closest: {p.source}"
+    if verdict.missing:
+        return f"{REFUSAL_TEXT} {where}, which does not mention {verdict.missing}."
+    return f"{REFUSAL_TEXT} {where}, which does not answer it."

@@ -1,0 +1,202 @@
+"""How likely each sentence of the retrieved passages is to hold the answer.
+
+Every sentence of the top passages gets a handful of features (below), and a logistic
+regression over them gives the probability that it holds the answer. The weights are learned
+on SQuAD dev-a by `benchmarks/train_sentence_scorer.py` and ship as `sentence_scorer.json`;
+the probability of the best sentence is also the evidence the answerers use to decide whether
+to answer at all.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from qabot.answer_types import NAMED_TYPES, Span, asked_type, matches, typed_spans
+from qabot.chunking import split_sentences
+from qabot.domain import Passage
+from qabot.text import term_spans, terms
+
+WEIGHTS_FILE = Path(__file__).with_name("sentence_scorer.json")
+
+FEATURES = (
+    "coverage",  # idf-weighted share of the question's words found in the sentence
+    "context",  # ... in the sentence, its predecessor and the article title
+    "passage",  # ... anywhere in the passage
+    "bigram",  # share of the question's word pairs found in the sentence
+    "typed",  # the sentence holds a span of the asked kind the question does not
+    "untyped",  # the question asks for nothing typed ("what did X say about Y")
+    "proximity",  # how close that span stands to the question's words
+    "novelty",  # share of the sentence's words that the question does not hold
+    "rank",  # 1 / (1 + retrieval rank of the passage)
+    "dense",  # cosine of the question to the passage
+    "title",  # the sentence is the article's headline
+    "lead",  # the sentence opens the article
+    "length",  # words in the sentence, capped
+    "predicate",  # coverage of the question's lower-case words (what is asked, not about whom)
+    "named",  # coverage of the question's capitalised words in the sentence or its context
+    "exact_type",  # the span is of exactly the asked kind (not just a capitalised word)
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a retrieved passage, with offsets into its source file."""
+
+    passage: Passage
+    rank: int
+    start: int
+    end: int
+    text: str
+    features: np.ndarray = field(repr=False)
+    answers: tuple[Span, ...] = ()  # spans of the asked kind, best first
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the scorer needs to know about a question, worked out once per question."""
+
+    text: str
+    kind: str
+    weights: dict[str, float]  # stemmed term -> weight
+    named: frozenset[str]  # terms from capitalised words of the question
+    pairs: frozenset[tuple[str, str]]
+    asked_terms: frozenset[str]  # stemmed words of the question itself, for span novelty
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x > -50 else 0.0
+
+
+@cache
+def _load_weights(path: Path) -> tuple[np.ndarray, float]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(raw["features"]) != FEATURES:
+        raise ValueError(f"{path} was trained on other features; rerun its training script")
+    return np.asarray(raw["weights"], dtype=np.float64), float(raw["bias"])
+
+
+class SentenceScorer:
+    """Features and a learned probability for each sentence of the retrieved passages."""
+
+    def __init__(
+        self,
+        idf: Callable[[str], float],
+        weights: tuple[np.ndarray, float] | None = None,
+    ) -> None:
+        self.idf = idf
+        self.weights = weights if weights is not None else _load_weights(WEIGHTS_FILE)
+
+    def question(self, question: str, query: str) -> Question:
+        now = terms(question)
+        # Earlier turns folded into the query give context; the question itself asks.
+        weights = {t: 0.5 * self.idf(t) for t in terms(query)}
+        for t in now:
+            weights[t] = self.idf(t)
+        pairs = frozenset(zip(now, now[1:], strict=False))
+        named = frozenset(
+            t for w in question.split()[1:] if w[:1].isupper() or w[:1].isdigit() for t in terms(w)
+        )
+        return Question(question, asked_type(question), weights, named, pairs, frozenset(now))
+
+    def sentences(
+        self,
+        q: Question,
+        passages: tuple[Passage, ...],
+        dense: dict[str, float],
+    ) -> list[Sentence]:
+        """Every sentence of `passages`, scored, best first."""
+        total = sum(q.weights.values()) or 1.0
+        out: list[Sentence] = []
+        for rank, passage in enumerate(passages):
+            title_terms = set(terms(passage.title))
+            p_terms = set(terms(passage.text))
+            passage_cov = sum(w for t, w in q.weights.items() if t in p_terms) / total
+            previous: set[str] = set()
+            for s, e in split_sentences(passage.text):
+                text = passage.text[s:e]
+                spans = term_spans(text)
+                s_terms = {t for t, _, _ in spans}
+                features, answers = self._features(
+                    q, text, spans, s_terms, previous | title_terms, total
+                )
+                start = passage.start_char + s
+                features[FEATURES.index("passage")] = passage_cov
+                features[FEATURES.index("rank")] = 1.0 / (1.0 + rank)
+                features[FEATURES.index("dense")] = dense.get(passage.id, 0.0)
+                features[FEATURES.index("title")] = float(
+                    start < len(passage.title) + 2 and text.strip() == passage.title.strip()
+                )
+                features[FEATURES.index("lead")] = float(start < len(passage.title) + 400)
+                w, b = self.weights
+                score = _sigmoid(float(features @ w) + b)
+                out.append(
+                    Sentence(
+                        passage, rank, start, passage.start_char + e, text, features, answers, score
+                    )
+                )
+                previous = s_terms
+        out.sort(key=lambda c: (-c.score, c.rank, c.start))
+        return out
+
+    def _features(
+        self,
+        q: Question,
+        text: str,
+        spans: list[tuple[str, int, int]],
+        s_terms: set[str],
+        around: set[str],
+        total: float,
+    ) -> tuple[np.ndarray, tuple[Span, ...]]:
+        f = np.zeros(len(FEATURES))
+        f[0] = sum(w for t, w in q.weights.items() if t in s_terms) / total
+        f[1] = sum(w for t, w in q.weights.items() if t in s_terms or t in around) / total
+        s_pairs = set(zip([t for t, _, _ in spans], [t for t, _, _ in spans][1:], strict=False))
+        f[3] = len(q.pairs & s_pairs) / len(q.pairs) if q.pairs else 0.0
+        f[7] = len(s_terms - q.weights.keys()) / len(s_terms) if s_terms else 0.0
+        f[12] = min(len(spans), 40) / 40
+        named = sum(w for t, w in q.weights.items() if t in q.named) or 1.0
+        f[13] = sum(w for t, w in q.weights.items() if t in s_terms and t not in q.named) / (
+            total - named + 1e-9 if total > named else 1.0
+        )
+        f[14] = (
+            sum(w for t, w in q.weights.items() if t in q.named and (t in s_terms or t in around))
+            / named
+            if q.named
+            else 1.0
+        )
+        answers: tuple[Span, ...] = ()
+        if q.kind == "other" or q.kind == "reason":
+            f[5] = 1.0
+        else:
+            found = [sp for sp in typed_spans(text) if matches(q.kind, sp) and not _asked(sp, q)]
+            if found:
+                hits = [(s + e) / 2 for t, s, e in spans if t in q.weights]
+                ranked = sorted(found, key=lambda sp: (sp.kind != q.kind, _distance(sp, hits)))
+                best = _distance(ranked[0], hits)
+                f[4] = 1.0
+                f[6] = math.exp(-best / 60.0) if hits else 0.0
+                f[15] = float(ranked[0].kind == q.kind or q.kind not in NAMED_TYPES)
+                answers = tuple(ranked)
+        return f, answers
+
+
+def _asked(span: Span, q: Question) -> bool:
+    """Whether the question already holds (part of) the span: then it is not the answer."""
+    if span.kind in NAMED_TYPES or span.kind == "name":
+        return any(t in q.asked_terms for t in terms(span.text))
+    return " ".join(span.text.lower().split()) in " ".join(q.text.lower().split())
+
+
+def _distance(span: Span, hits: list[float]) -> float:
+    if not hits:
+        return 1e3
+    middle = (span.start + span.end) / 2
+    return min(abs(middle - h) for h in hits)
