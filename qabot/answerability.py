@@ -6,7 +6,8 @@ best sentence (1) is likely enough to hold the answer (the sentence scorer's pro
 least the threshold), (2) a top sentence holds a span of the asked kind when the question
 asks for a number (a sum for "how much did it cost", a date for "when"), and (3) comes from an
 article that mentions every year, number and name the question is about (a question about
-2007 is not answered by a 2004 story). The same verdict gates the extractive and the LLM answerer.
+2007 is not answered by a 2004 story). The extractive answerer applies it; the LLM path does
+not yet.
 """
 
 from __future__ import annotations

@@ -68,6 +68,8 @@ def render_answer(answer: Answer, quote_chars: int = 240) -> str:
     if answer.refused or not answer.citations:
         blocks.append(escape(answer.text))
         return "\n\n".join(blocks)
+    if answer.short_answer:
+        blocks.append(f"<b>{escape(answer.short_answer)}</b>")
     blocks.append(marked(answer.text))
     for c in answer.citations:
         quote = escape(_shorten(c.quote, quote_chars))

@@ -35,6 +35,8 @@ def source_line(c: Citation | Passage, n: int | None = None) -> Text:
     head.append(displayable(c.title or c.source), style="bold")
     head.append(" — ")
     head.append(f"{displayable(c.source)}:{lines}", style="green")
+    if c.also_in:
+        head.append(f" (also in {displayable(', '.join(c.also_in))})", style="dim")
     return head
 
 
@@ -44,6 +46,8 @@ def render_answer(console: Console, answer: Answer) -> None:
     if answer.refused:
         console.print(Text(answer.text, style="yellow"))
         return
+    if answer.short_answer:
+        console.print(Text(displayable(answer.short_answer), style="bold"))
     console.print(_marked(answer.text))
     console.print()
     for c in answer.citations:
