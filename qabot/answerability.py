@@ -103,6 +103,7 @@ def judge(
 
 
 def _kind_words(kind: str) -> str:
+    """How a refusal names what a number-asking question wanted (`NUMERIC_TYPES`)."""
     return {
         "money": "a sum of money",
         "percent": "a percentage",
@@ -110,10 +111,7 @@ def _kind_words(kind: str) -> str:
         "score": "a score",
         "date": "a date",
         "duration": "a length of time",
-        "person": "a person's name",
-        "org": "an organisation's name",
-        "place": "a place",
-    }.get(kind, "it")
+    }[kind]
 
 
 def refusal_text(verdict: Verdict) -> str:

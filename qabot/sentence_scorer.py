@@ -43,6 +43,7 @@ FEATURES = (
     "named",  # coverage of the question's capitalised words in the sentence or its context
     "exact_type",  # the span is of exactly the asked kind (not just a capitalised word)
 )
+_AT = {name: i for i, name in enumerate(FEATURES)}
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class SentenceScorer:
     ) -> list[Sentence]:
         """Every sentence of `passages`, scored, best first."""
         total = sum(q.weights.values()) or 1.0
+        w, b = self.weights
         out: list[Sentence] = []
         for rank, passage in enumerate(passages):
             title_terms = set(terms(passage.title))
@@ -128,14 +130,13 @@ class SentenceScorer:
                     q, text, spans, s_terms, previous | title_terms, total
                 )
                 start = passage.start_char + s
-                features[FEATURES.index("passage")] = passage_cov
-                features[FEATURES.index("rank")] = 1.0 / (1.0 + rank)
-                features[FEATURES.index("dense")] = dense.get(passage.id, 0.0)
-                features[FEATURES.index("title")] = float(
+                features[_AT["passage"]] = passage_cov
+                features[_AT["rank"]] = 1.0 / (1.0 + rank)
+                features[_AT["dense"]] = dense.get(passage.id, 0.0)
+                features[_AT["title"]] = float(
                     start < len(passage.title) + 2 and text.strip() == passage.title.strip()
                 )
-                features[FEATURES.index("lead")] = float(start < len(passage.title) + 400)
-                w, b = self.weights
+                features[_AT["lead"]] = float(start < len(passage.title) + 400)
                 score = _sigmoid(float(features @ w) + b)
                 out.append(
                     Sentence(
@@ -156,17 +157,19 @@ class SentenceScorer:
         total: float,
     ) -> tuple[np.ndarray, tuple[Span, ...]]:
         f = np.zeros(len(FEATURES))
-        f[0] = sum(w for t, w in q.weights.items() if t in s_terms) / total
-        f[1] = sum(w for t, w in q.weights.items() if t in s_terms or t in around) / total
-        s_pairs = set(zip([t for t, _, _ in spans], [t for t, _, _ in spans][1:], strict=False))
-        f[3] = len(q.pairs & s_pairs) / len(q.pairs) if q.pairs else 0.0
-        f[7] = len(s_terms - q.weights.keys()) / len(s_terms) if s_terms else 0.0
-        f[12] = min(len(spans), 40) / 40
-        named = sum(w for t, w in q.weights.items() if t in q.named) or 1.0
-        f[13] = sum(w for t, w in q.weights.items() if t in s_terms and t not in q.named) / (
-            total - named + 1e-9 if total > named else 1.0
+        f[_AT["coverage"]] = sum(w for t, w in q.weights.items() if t in s_terms) / total
+        f[_AT["context"]] = (
+            sum(w for t, w in q.weights.items() if t in s_terms or t in around) / total
         )
-        f[14] = (
+        s_pairs = set(zip([t for t, _, _ in spans], [t for t, _, _ in spans][1:], strict=False))
+        f[_AT["bigram"]] = len(q.pairs & s_pairs) / len(q.pairs) if q.pairs else 0.0
+        f[_AT["novelty"]] = len(s_terms - q.weights.keys()) / len(s_terms) if s_terms else 0.0
+        f[_AT["length"]] = min(len(spans), 40) / 40
+        named = sum(w for t, w in q.weights.items() if t in q.named) or 1.0
+        f[_AT["predicate"]] = sum(
+            w for t, w in q.weights.items() if t in s_terms and t not in q.named
+        ) / (total - named + 1e-9 if total > named else 1.0)
+        f[_AT["named"]] = (
             sum(w for t, w in q.weights.items() if t in q.named and (t in s_terms or t in around))
             / named
             if q.named
@@ -174,16 +177,16 @@ class SentenceScorer:
         )
         answers: tuple[Span, ...] = ()
         if q.kind == "other" or q.kind == "reason":
-            f[5] = 1.0
+            f[_AT["untyped"]] = 1.0
         else:
             found = [sp for sp in typed_spans(text) if matches(q.kind, sp) and not _asked(sp, q)]
             if found:
                 hits = [(s + e) / 2 for t, s, e in spans if t in q.weights]
                 ranked = sorted(found, key=lambda sp: (sp.kind != q.kind, _distance(sp, hits)))
                 best = _distance(ranked[0], hits)
-                f[4] = 1.0
-                f[6] = math.exp(-best / 60.0) if hits else 0.0
-                f[15] = float(ranked[0].kind == q.kind or q.kind not in NAMED_TYPES)
+                f[_AT["typed"]] = 1.0
+                f[_AT["proximity"]] = math.exp(-best / 60.0) if hits else 0.0
+                f[_AT["exact_type"]] = float(ranked[0].kind == q.kind or q.kind not in NAMED_TYPES)
                 answers = tuple(ranked)
         return f, answers
 
