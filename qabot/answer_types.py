@@ -56,7 +56,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 # Capitalised names: one or more capitalised words, joined by spaces, hyphens, "of"/"de"/"&".
 _NAME = re.compile(
     r"\b(?:[A-Z][a-zA-Z'’.-]*[a-z0-9]|[A-Z]{2,}[a-z]?|[A-Z]\.)"
-    r"(?:(?:\s+(?:of|de|du|van|von|der|la|le|al|bin|and|&|the)\s+|\s+|-)"
+    r"(?:(?:\s+(?:of|de|du|van|von|der|la|le|al|bin|&|the)\s+|\s+|-)"
     r"(?:[A-Z][a-zA-Z'’.-]*[a-z0-9]|[A-Z]{2,}[a-z]?|[A-Z]\.|\d+))*"
 )
 _NOT_NAMES = frozenset(
