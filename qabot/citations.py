@@ -58,20 +58,3 @@ class CitationVerifier:
             doc.line_of(citation.start_char) == citation.start_line
             and doc.line_of(citation.end_char - 1) == citation.end_line
         )
-
-
-def renumber_markers(text: str, valid: int) -> tuple[str, list[int]]:
-    """Drop `[n]` markers outside 1..valid; return the text and the markers kept, in order."""
-    kept: list[int] = []
-
-    def sub(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        if 1 <= n <= valid:
-            if n not in kept:
-                kept.append(n)
-            return match.group(0)
-        return ""
-
-    cleaned = MARKER.sub(sub, text)
-    cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned)
-    return re.sub(r"[ \t]{2,}", " ", cleaned).strip(), kept

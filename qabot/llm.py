@@ -1,9 +1,12 @@
 """Optional LLM answers through LangChain: written from numbered passages, cited, then checked.
 
-The model sees the retrieved passages numbered and fenced as untrusted data. Its answer is
-checked in code: markers out of range are removed, each kept marker becomes a verified
-citation of the whole passage, sentences without one are flagged, and an answer that cites
-nothing valid, an error or a timeout falls back to the extractive answer with a notice.
+The model is asked only when the extractive evidence says the corpus holds the answer; its
+refusal is shown at once otherwise. The model sees the retrieved passages numbered and fenced
+as untrusted data. Its answer is checked in code: markers out of range are removed, each kept
+marker becomes a verified citation of the whole passage, a sentence is kept only when the
+passages it cites support it (`qabot.support`), and an answer left with nothing supported, or
+not about the question, is refused. An error or a timeout falls back to the extractive answer
+with a notice.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import SecretStr
 
 from qabot.chunking import split_sentences
-from qabot.citations import MARKER, CitationVerifier, renumber_markers
+from qabot.citations import MARKER, CitationVerifier
 from qabot.conversation import condense as extractive_condense
 from qabot.conversation import is_follow_up
 from qabot.domain import REFUSAL_TEXT, Answer, Citation, Passage
 from qabot.prompts import Prompt, load_prompt
 from qabot.retrieve import Retrieval
+from qabot.support import on_question, supported
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -38,8 +42,8 @@ ANSWER_VARIABLES = frozenset({"question", "standalone", "passages"})
 CONDENSE_VARIABLES = frozenset({"history", "question"})
 #: What the answer prompt tells the model to reply when the passages lack the answer.
 NOT_FOUND = "NOT IN PASSAGES"
-#: Appended to a sentence of a model answer that cites no valid passage.
-UNCITED_FLAG = "[no citation]"
+#: The notice on a refusal that replaced a model answer its cited passages do not support.
+UNSUPPORTED = "The model's answer was not supported by the passages it cited."
 
 TokenFn = Callable[[str], None]
 
@@ -151,31 +155,60 @@ def passage_citation(passage: Passage, n: int) -> Citation:
     )
 
 
-def flag_uncited(text: str) -> tuple[str, int]:
-    """Mark each sentence without a `[n]` marker with UNCITED_FLAG; return text and count.
+def split_claims(text: str) -> list[tuple[str, str]]:
+    """The sentences of `text` (and its lines), each with its markers and the break after it:
+    a newline at the end of a line, else a space. A marker written after the full stop
+    (`... talks. [2]`) belongs to the sentence before it."""
+    claims: list[list[str]] = []
+    for line in text.splitlines():
+        for start, end in split_sentences(line):
+            sentence = line[start:end].strip()
+            lead = _LEADING_MARKERS.match(sentence)
+            if lead and claims:
+                claims[-1][0] += " " + lead.group(0).strip()
+                sentence = sentence[lead.end() :]
+            if sentence:
+                claims.append([sentence, " "])
+        if claims:
+            claims[-1][1] = "\n"
+    if claims:
+        claims[-1][1] = ""
+    return [(claim, gap) for claim, gap in claims]
 
-    A marker written after the full stop (`... talks. [2]`) belongs to the sentence before it.
-    """
-    spans = split_sentences(text)
-    if not spans:
-        return text, 0
-    sentences = [text[s:e] for s, e in spans]
-    gaps = [text[e : spans[i + 1][0]] for i, (_, e) in enumerate(spans[:-1])] + [""]
-    for i in range(1, len(sentences)):
-        lead = _LEADING_MARKERS.match(sentences[i])
-        if lead:
-            sentences[i - 1] += " " + lead.group(0).strip()
-            sentences[i] = sentences[i][lead.end() :]
-    flagged = 0
-    out = [text[: spans[0][0]]]
-    for sentence, gap in zip(sentences, gaps, strict=True):
-        if not sentence:
-            continue
-        if not MARKER.search(sentence) and re.search(r"\w", sentence):
-            sentence = f"{sentence} {UNCITED_FLAG}"
-            flagged += 1
-        out.append(sentence + (gap or " "))
-    return "".join(out).strip(), flagged
+
+def _bare(claim: str) -> str:
+    """A claim without its markers."""
+    return re.sub(r"[ \t]+([.,;:!?])", r"\1", MARKER.sub("", claim)).strip()
+
+
+class _Evidence:
+    """The given passages, each verified against its file at most once."""
+
+    def __init__(self, passages: Sequence[Passage], verify: Callable[[Citation], bool]) -> None:
+        self.passages = passages
+        self.verify = verify
+        self._ok: dict[int, bool] = {}
+
+    def valid(self, n: int) -> bool:
+        """Whether marker `[n]` names a given passage whose quote still verifies."""
+        if not 1 <= n <= len(self.passages):
+            return False
+        if n not in self._ok:
+            self._ok[n] = self.verify(passage_citation(self.passages[n - 1], n))
+            if not self._ok[n]:
+                logger.warning("passage %s no longer matches %s", n, self.passages[n - 1].source)
+        return self._ok[n]
+
+    def backing(self, claim: str) -> list[int] | None:
+        """The valid passages `claim` cites, when they support it; None when it is unsupported."""
+        cited = [n for n in dict.fromkeys(int(m) for m in MARKER.findall(claim)) if self.valid(n)]
+        text = " ".join(self.passages[n - 1].text for n in cited)
+        return cited if cited and supported(_bare(claim), text) else None
+
+
+def _renumbered(match: re.Match[str], mapping: dict[int, int]) -> str:
+    n = int(match.group(1))
+    return f"[{mapping[n]}]" if n in mapping else ""
 
 
 @dataclass(frozen=True)
@@ -184,39 +217,37 @@ class Checked:
 
     text: str
     citations: tuple[Citation, ...]
-    flagged: int  # sentences with no valid citation
+    unsupported: int  # sentences dropped: they cite no valid passage, or not one that backs them
     dropped: int  # markers removed: out of range, or not verifiable against the file
 
 
 def check_answer(
     text: str, passages: Sequence[Passage], verify: Callable[[Citation], bool]
 ) -> Checked:
-    """Keep markers `[n]` that name a given passage whose quote verifies; renumber them 1..m
-    in order of first use; flag sentences left without one."""
-    text = normalize_markers(text)
-    numbers = [int(n) for n in MARKER.findall(text)]
-    text, kept = renumber_markers(text, len(passages))
+    """Keep the sentences backed by the valid passages they cite (`supported`), and in them the
+    valid markers, renumbered 1..m in order of first use; drop every other sentence."""
+    evidence = _Evidence(passages, verify)
     mapping: dict[int, int] = {}
     citations: list[Citation] = []
-    for old in kept:
-        citation = passage_citation(passages[old - 1], len(citations) + 1)
-        if verify(citation):
-            mapping[old] = citation.n
-            citations.append(citation)
-        else:
-            logger.warning("passage %s no longer matches %s", old, citation.source)
-
-    def remap(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        return f"[{mapping[n]}]" if n in mapping else ""
-
-    text = MARKER.sub(remap, text)
-    dropped = sum(1 for n in numbers if n not in mapping)
-    text = re.sub(r"(\[\d{1,3}\])(?:\s*\1)+", r"\1", text)  # [1][1] -> [1]
-    text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
-    text = re.sub(r"[ \t]{2,}", " ", text).strip()
-    text, flagged = flag_uncited(text) if citations else (text, 0)
-    return Checked(text, tuple(citations), flagged, dropped)
+    kept: list[str] = []
+    unsupported = dropped = 0
+    for claim, gap in split_claims(normalize_markers(text)):
+        if not re.search(r"\w", _bare(claim)):
+            continue  # stray markers
+        backing = evidence.backing(claim)
+        if backing is None:
+            unsupported += 1
+            continue
+        for old in backing:
+            if old not in mapping:
+                mapping[old] = len(citations) + 1
+                citations.append(passage_citation(passages[old - 1], mapping[old]))
+        dropped += sum(1 for m in MARKER.findall(claim) if int(m) not in mapping)
+        kept.append(MARKER.sub(lambda m: _renumbered(m, mapping), claim) + gap)
+    out = re.sub(r"(\[\d{1,3}\])(?:\s*\1)+", r"\1", "".join(kept))  # [1][1] -> [1]
+    out = re.sub(r"[ \t]+([.,;:!?])", r"\1", out)
+    out = re.sub(r"[ \t]{2,}", " ", out).strip()
+    return Checked(out, tuple(citations), unsupported, dropped)
 
 
 def is_not_found(text: str) -> bool:
@@ -230,29 +261,57 @@ def is_decline(text: str) -> bool:
 
 
 class _StreamGate:
-    """Passes tokens on once the answer has cited a given passage; holds them back before.
+    """Passes the answer on a sentence at a time, each once it is complete and checked: it
+    cites a given passage that backs it, and the answer so far is about the question.
 
-    So an answer that never cites anything valid (an obeyed injected instruction, say) is never
-    shown while it streams; the checked answer replaces what was shown in any case.
+    So an unsupported sentence (an obeyed injected instruction, say) is never shown while the
+    answer streams; the checked answer replaces what was shown in any case.
     """
 
-    def __init__(self, on_token: TokenFn | None, n_passages: int) -> None:
+    def __init__(
+        self,
+        on_token: TokenFn | None,
+        evidence: _Evidence,
+        question: str,
+    ) -> None:
         self.on_token = on_token
-        self.n_passages = n_passages
-        self.buffer: list[str] = []
-        self.open = False
+        self.evidence = evidence
+        self.question = question
+        self.parts: list[str] = []
+        self.checked = 0  # claims judged so far
+        self.gap = ""  # the break owed before the next shown claim
+        self.on_topic = False
 
     def feed(self, piece: str) -> None:
+        self.parts.append(piece)
+        self._flush(final=False)
+
+    def finish(self) -> None:
+        self._flush(final=True)
+
+    def _flush(self, final: bool) -> None:
         if self.on_token is None:
             return
-        if not self.open:
-            self.buffer.append(piece)
-            held = normalize_markers("".join(self.buffer))
-            if not any(1 <= int(n) <= self.n_passages for n in MARKER.findall(held)):
+        claims = split_claims(normalize_markers(_THINK.sub("", "".join(self.parts))))
+        if not final:
+            # The last sentence is complete once the next one has begun (its markers may
+            # still be on their way until then).
+            if len(claims) < 2 or not re.search(r"[^\W\d]", _bare(claims[-1][0])):
                 return
-            self.open, piece = True, "".join(self.buffer)
+            claims = claims[:-1]
+        for claim, gap in claims[self.checked :]:
+            self.checked += 1
+            if self.evidence.backing(claim) is None:
+                continue
+            self.on_topic = self.on_topic or on_question(_bare(claim), self.question)
+            if self.on_topic:
+                self._emit(self.gap + claim)
+                self.gap = gap
+
+    def _emit(self, text: str) -> None:
         try:
-            self.on_token(piece)
+            assert self.on_token is not None
+            self.on_token(text)
         except Exception:  # a front end's display failure must not lose the answer
             logger.warning("on_token callback failed; streaming stops", exc_info=True)
             self.on_token = None
@@ -380,10 +439,11 @@ class LLMAnswerer:
         fallback: Answerer,
         on_token: TokenFn | None = None,
     ) -> Answer:
-        """The model's checked answer, or `fallback`'s answer with a one-line notice."""
+        """The model's checked answer; `fallback`'s refusal without asking the model when the
+        evidence says refuse; `fallback`'s answer with a one-line notice when the model fails."""
         extract = fallback.answer(question, query, retrieval)
         passages = retrieval.passages
-        if not passages:
+        if not passages or extract.refused:
             return extract
         started = time.perf_counter()
         try:
@@ -421,16 +481,15 @@ class LLMAnswerer:
         )
         model = self.model()
         deadline = time.monotonic() + self.timeout
-        gate = _StreamGate(on_token, len(passages))
-        parts: list[str] = []
+        gate = _StreamGate(on_token, _Evidence(passages, self.verifier.verify), question)
         for chunk in model.stream(messages):
             piece = str(chunk.text)
             if piece:
-                parts.append(piece)
                 gate.feed(piece)
             if time.monotonic() > deadline:
                 raise LLMTimeout(f"no complete answer within {self.timeout:g} s")
-        return "".join(parts)
+        gate.finish()
+        return "".join(gate.parts)
 
     def _checked(
         self,
@@ -447,23 +506,17 @@ class LLMAnswerer:
         if not text or is_not_found(text):
             return refusal
         checked = check_answer(text, passages, self.verifier.verify)
-        if not checked.citations:
-            if is_decline(text):
-                return refusal
-            logger.warning("LLM answer cited no valid passage; falling back to the extract")
-            return replace(
-                extract,
-                notice=(
-                    "The model's answer cited none of the passages it was given; "
-                    "showing the extractive answer."
-                ),
-            )
+        if not checked.citations or not on_question(_bare(checked.text), question):
+            if not is_decline(text):
+                logger.warning("LLM answer not supported by the passages it cites; refused")
+                refusal = replace(refusal, notice=UNSUPPORTED)
+            return refusal
         notes = []
-        if checked.flagged:
+        if checked.unsupported:
+            n = checked.unsupported
             notes.append(
-                f"{checked.flagged} sentence{'s' if checked.flagged > 1 else ''} of the model's "
-                f"answer cite{'' if checked.flagged > 1 else 's'} no passage (marked "
-                f"{UNCITED_FLAG})."
+                f"Left out {n} sentence{'s' if n > 1 else ''} of the model's answer that no "
+                "passage it cites supports."
             )
         if checked.dropped:
             notes.append(

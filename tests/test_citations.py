@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from qabot.citations import CitationVerifier, renumber_markers
+from qabot.citations import CitationVerifier
 from qabot.domain import Citation
 from tests.common import CARTER
 
@@ -38,9 +38,3 @@ def test_a_file_edited_after_ingest_fails_the_check(corpus: Path) -> None:
     path = corpus / CARTER
     path.write_text("Inserted line\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
     assert not verifier.verify(good)
-
-
-def test_markers_out_of_range_are_dropped() -> None:
-    text, kept = renumber_markers("Shoigu [1] spoke [7] for 50 minutes [2] [1].", 3)
-    assert text == "Shoigu [1] spoke for 50 minutes [2] [1]."
-    assert kept == [1, 2]

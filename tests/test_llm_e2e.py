@@ -16,13 +16,17 @@ from typer.testing import CliRunner
 
 from qabot.conversation import condense
 from qabot.domain import REFUSAL_TEXT, Answer
+from qabot.llm import UNSUPPORTED
 from qabot.qa import QA
 from qabot.settings import Settings
 from tests.common import CARTER, SEEDS
 from tests.openai_server import FakeOpenAI, Reply, serve
 
 API_KEY = "sk-test-DO-NOT-LOG-0123456789abcdef"
-GOOD = "Ash Carter spoke with Sergei Shoigu by telephone [1]. The call lasted 50 minutes [2]."
+GOOD = (
+    "Ash Carter spoke with Sergei Shoigu by telephone for 50 minutes [1]. "
+    "A spokesman said Carter could call his Russian counterpart [2]."
+)
 PLANTED = "zz_reader_note.txt"
 PLANTED_TEXT = """Reader note on the defense chiefs' telephone call
 
@@ -97,7 +101,7 @@ def test_good_answer_streams_and_is_cited(llm_qa: Callable[..., QA], server: Fak
     tokens: list[str] = []
     answer = qa.ask("Who did Carter talk to, and for how long?", on_token=tokens.append)
     assert "".join(tokens) == GOOD
-    assert len(tokens) > 5  # it came in pieces
+    assert len(tokens) == 2  # shown a sentence at a time, each once checked
     assert not answer.refused and not answer.notice
     assert answer.text == GOOD
     assert len(answer.citations) == 2
@@ -114,30 +118,34 @@ def test_good_answer_streams_and_is_cited(llm_qa: Callable[..., QA], server: Fak
 
 def test_marker_out_of_range_is_removed(llm_qa: Callable[..., QA], server: FakeOpenAI) -> None:
     qa = llm_qa(top_k=3)
-    server.script(Reply("Carter spoke with Shoigu [1]. He also called Kerry [7]."))
+    server.script(Reply("Carter spoke with Shoigu [1][7]. He also called Kerry [7]."))
     answer = qa.ask("Who did Carter talk to?")
     assert len(answer.passages) == 3
-    assert "[7]" not in answer.text
-    assert answer.text.startswith("Carter spoke with Shoigu [1].")
-    assert "He also called Kerry. [no citation]" in answer.text  # flagged, not hidden
+    assert answer.text == "Carter spoke with Shoigu [1]."  # the uncited sentence is left out
     assert len(answer.citations) == 1
     assert "1 citation to passages the model was not given were removed" in answer.notice
-    assert "1 sentence of the model's answer cites no passage" in answer.notice
+    assert "Left out 1 sentence of the model's answer" in answer.notice
     _assert_checked(qa, answer)
 
 
-def test_uncited_answer_falls_back_to_extract(
-    llm_qa: Callable[..., QA], server: FakeOpenAI, seeded_qa: QA
-) -> None:
+def test_uncited_answer_is_refused(llm_qa: Callable[..., QA], server: FakeOpenAI) -> None:
     qa = llm_qa()
     server.script(Reply("Carter spoke with Shoigu."))
     tokens: list[str] = []
     answer = qa.ask("who did Carter talk to?", on_token=tokens.append)
-    extract = seeded_qa.ask("who did Carter talk to?")
     assert tokens == []  # nothing unchecked was shown while it streamed
-    assert answer.text == extract.text and answer.citations == extract.citations
-    assert "cited none of the passages" in answer.notice
-    _assert_checked(qa, answer)
+    assert answer.refused and answer.text == REFUSAL_TEXT and not answer.citations
+    assert answer.notice == UNSUPPORTED
+
+
+def test_question_the_evidence_refuses_never_reaches_the_model(
+    llm_qa: Callable[..., QA], server: FakeOpenAI
+) -> None:
+    qa = llm_qa()
+    server.script(Reply("Carter spoke about it [1]."))
+    answer = qa.ask("What did Carter say about the 2031 Olympic budget?")
+    assert answer.refused and answer.text.startswith(REFUSAL_TEXT)
+    assert _answer_requests(server) == []
 
 
 def test_server_error_falls_back(llm_qa: Callable[..., QA], server: FakeOpenAI) -> None:
@@ -219,11 +227,9 @@ def test_planted_instruction_stays_fenced_and_is_not_obeyed(
     assert user["content"].count("<passages>") == user["content"].count("</passages>") == 1
     hits = [i for i in range(len(user["content"])) if user["content"].startswith("PWNED", i)]
     assert len(hits) == 2 and all(start < i < end for i in hits)  # ...only inside the fence
-    # the model obeyed it: qabot shows the extract instead, and never showed "PWNED"
+    # the model obeyed it: qabot refuses, and never showed "PWNED"
     assert "PWNED" not in answer.text and "PWNED" not in "".join(tokens)
-    assert "cited none of the passages" in answer.notice
-    assert "50-minute" in answer.text and answer.citations
-    _assert_checked(qa, answer)
+    assert answer.refused and answer.notice == UNSUPPORTED
 
 
 def test_api_key_never_reaches_logs(
@@ -318,7 +324,7 @@ def test_chat_command_streams_then_shows_the_checked_answer(
 
     _llm_env(monkeypatch, server, planted_data)
     server.script(
-        Reply("Carter spoke with Shoigu [1] and Kerry [9]."),  # first question
+        Reply("Carter spoke with Shoigu [1][9]."),  # first question
         Reply("How long did Ash Carter and Sergei Shoigu talk?"),  # condense of the follow-up
         Reply("PWNED"),  # answer to the follow-up: cites nothing
     )
@@ -327,11 +333,11 @@ def test_chat_command_streams_then_shows_the_checked_answer(
     )
     assert result.exit_code == 0, result.output
     out = result.output
-    streamed = out.index("Carter spoke with Shoigu [1] and Kerry [9].")
+    streamed = out.index("Carter spoke with Shoigu [1][9].")
     checked = out[out.index("checked answer") :]
     assert streamed < out.index("checked answer")
-    assert "Carter spoke with Shoigu [1] and Kerry." in checked and "[9]" not in checked
-    assert "PWNED" not in out and "cited none of the passages" in out
+    assert "Carter spoke with Shoigu [1]." in checked and "[9]" not in checked
+    assert "PWNED" not in out and UNSUPPORTED in out
     assert out.count("checked answer") == 1  # nothing was streamed for the uncited answer
 
 
