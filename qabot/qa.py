@@ -17,6 +17,7 @@ from qabot.embeddings import get_embedder
 from qabot.extractive import ExtractiveAnswerer, idf_from_counts
 from qabot.index import PassageIndex
 from qabot.ingest import Ingestor, IngestProgress, IngestReport
+from qabot.rerank import Reranker
 from qabot.retrieve import Mode, Retrieval, Searcher
 from qabot.sentence_scorer import SentenceScorer
 from qabot.settings import Settings
@@ -38,10 +39,12 @@ class QA:
         self.settings = settings
         self.embedder = get_embedder(settings)
         self.index = PassageIndex(settings, self.embedder)
+        reranker = Reranker(self._scorer, settings.rerank_depth) if settings.rerank_depth else None
         self.searcher = Searcher(
-            self.index, settings.candidates, settings.rrf_k, mode, settings.dense_weight
+            self.index, settings.candidates, settings.rrf_k, mode, settings.dense_weight, reranker
         )
         self.verifier = CitationVerifier(settings.corpus_dir)
+        self._scorer_cache: SentenceScorer | None = None
         self._extractive: ExtractiveAnswerer | None = None
         self._llm_answerer: LLMAnswerer | None = None
         self._warm = threading.Lock()
@@ -54,7 +57,7 @@ class QA:
         progress: IngestProgress | None = None,
     ) -> IngestReport:
         report = Ingestor(self.settings, self.index).run(paths, rebuild, progress)
-        self._extractive = None  # corpus statistics changed
+        self._scorer_cache = self._extractive = None  # corpus statistics changed
         return report
 
     def ensure_index(self, progress: IngestProgress | None = None) -> IngestReport | None:
@@ -73,12 +76,18 @@ class QA:
                 llm.warm_up()
 
     # --- answering ------------------------------------------------------------------------
+    def _scorer(self) -> SentenceScorer:
+        """The sentence scorer with this corpus's idf (shared by reranking and answering)."""
+        if self._scorer_cache is None:
+            df, n = self.index.doc_freq()
+            self._scorer_cache = SentenceScorer(idf_from_counts(df, n))
+        return self._scorer_cache
+
     def _answerer(self) -> ExtractiveAnswerer:
         if self._extractive is None:
-            df, n = self.index.doc_freq()
             self._extractive = ExtractiveAnswerer(
                 self.verifier,
-                SentenceScorer(idf_from_counts(df, n)),
+                self._scorer(),
                 self.settings.refusal_threshold,
                 self.settings.max_answer_sentences,
             )

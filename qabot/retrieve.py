@@ -10,6 +10,7 @@ import numpy as np
 
 from qabot.domain import Passage
 from qabot.index import PassageIndex
+from qabot.rerank import Reranker
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +19,8 @@ Mode = Literal["hybrid", "dense", "bm25"]
 
 @dataclass(frozen=True)
 class Retrieval:
-    """Ranked passages (score = fused score) and the evidence behind the ranking."""
+    """Ranked passages (score = reranking score, else fused score) and the evidence behind
+    the ranking."""
 
     passages: tuple[Passage, ...]
     dense: dict[str, float] = field(default_factory=dict)  # id -> cosine similarity
@@ -36,7 +38,8 @@ def rrf(rankings: list[list[str]], k: int, weights: list[float] | None = None) -
 
 
 class Searcher:
-    """One query embedding, one vector search and one BM25 query per question, fused."""
+    """One query embedding, one vector search and one BM25 query per question, fused, then
+    the head reranked when a `reranker` is given."""
 
     def __init__(
         self,
@@ -45,12 +48,14 @@ class Searcher:
         rrf_k: int = 10,
         mode: Mode = "hybrid",
         dense_weight: float = 0.5,
+        reranker: Reranker | None = None,
     ) -> None:
         self.index = index
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.mode = mode
         self.dense_weight = dense_weight
+        self.reranker = reranker
 
     def search(self, query: str, k: int) -> Retrieval:
         self.index.refresh()
@@ -72,11 +77,14 @@ class Searcher:
                 self.rrf_k,
                 [self.dense_weight, 1.0],
             )
-        ranked = sorted(scores, key=lambda pid: (-scores[pid], pid))[: 3 * k]
+        depth = max(k, self.reranker.depth) if self.reranker else k
+        ranked = sorted(scores, key=lambda pid: (-scores[pid], pid))[: 3 * depth]
         passages = collapse_twins(
-            [replace(self.index.passages[pid], score=scores[pid]) for pid in ranked], k
+            [replace(self.index.passages[pid], score=scores[pid]) for pid in ranked], depth
         )
-        return Retrieval(passages, dict(dense), dict(sparse), vector)
+        if self.reranker:
+            passages = self.reranker.rerank(query, passages, dict(dense))
+        return Retrieval(passages[:k], dict(dense), dict(sparse), vector)
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:

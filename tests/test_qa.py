@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from qabot.conversation import condense, is_follow_up
-from qabot.domain import REFUSAL_TEXT
+from qabot.domain import REFUSAL_TEXT, Passage
 from qabot.qa import QA
+from qabot.rerank import Reranker
+from qabot.sentence_scorer import SentenceScorer
 from tests.common import CARTER
 
 
@@ -58,3 +60,28 @@ def test_langchain_retriever_returns_cited_documents(seeded_qa: QA) -> None:
     assert [d.metadata["score"] for d in docs] == sorted(
         (d.metadata["score"] for d in docs), reverse=True
     )
+
+
+def test_reranking_lifts_the_passage_that_holds_the_asked_thing() -> None:
+    head = (
+        Passage("a", "a.txt", "Talks", "The defence chiefs of Russia and the US met.", 0, 9, 1, 1),
+        Passage("b", "b.txt", "Syria", "Officials met about Syria on Friday.", 0, 9, 1, 1),
+        Passage("c", "c.txt", "Call", "The chiefs talked for 50 minutes.", 0, 9, 1, 1),
+    )
+    reranker = Reranker(lambda: SentenceScorer(lambda term: 1.0), depth=2)
+    got = reranker.rerank("How long did the defence chiefs talk?", head, {})
+    assert [p.id for p in got] == ["a", "b", "c"]  # beyond `depth`, the fused order stays
+    got = Reranker(reranker.scorer, depth=3).rerank("How long did the chiefs talk?", head, {})
+    assert got[0].id == "c"
+    assert [p.score for p in got] == sorted((p.score for p in got), reverse=True)
+
+
+def test_langchain_retriever_returns_the_reranked_order(seeded_qa: QA) -> None:
+    from qabot.langchain_retriever import HybridRetriever
+
+    question = "How long did the defense chiefs talk on the phone?"
+    assert seeded_qa.searcher.reranker is not None
+    passages = seeded_qa.retrieve(question, 5).passages
+    assert "50-minute" in passages[0].text
+    docs = HybridRetriever(searcher=seeded_qa.searcher, k=5).invoke(question)
+    assert [d.id for d in docs] == [p.id for p in passages]
