@@ -1,4 +1,5 @@
 # The README's two commands: `make chat` (set-up + REPL over the seeds) and `make test`.
+# Indexes live in the user's data dir, the exported model in the user's cache dir (see README).
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
@@ -11,12 +12,14 @@ $(STAMP): pyproject.toml constraints.txt
 	# torch first, from the CPU wheel on this machine; constraints keep it there.
 	$(VENV)/bin/python -m pip install -q torch==2.13.0
 	$(VENV)/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
+	# the ONNX export of the embedding model (~15 s, once per machine), so no question waits
+	$(VENV)/bin/qabot warm
 	touch $(STAMP)
 
 setup: $(STAMP)
 
 chat: setup
-	$(VENV)/bin/qabot chat
+	$(VENV)/bin/qabot chat --corpus seeds
 
 test: setup
 	$(VENV)/bin/python -m pytest -q
@@ -27,4 +30,4 @@ lint: setup
 	$(VENV)/bin/mypy qabot
 
 clean:
-	rm -rf $(VENV) .qabot
+	rm -rf $(VENV) .qabot  # .qabot/: where older versions kept their data

@@ -42,7 +42,8 @@ def corpus_bytes(folder: Path) -> int:
 
 
 def empty_data_dir(data_dir: Path) -> None:
-    """Remove everything qabot keeps in `data_dir` except its model cache (the ONNX export)."""
+    """Remove everything qabot keeps in `data_dir` (the ONNX export lives in the user's cache
+    dir; a `cache/` folder, where older versions kept it, is spared)."""
     for child in data_dir.iterdir() if data_dir.exists() else []:
         if child.name != "cache":
             shutil.rmtree(child) if child.is_dir() else child.unlink()

@@ -2,7 +2,7 @@
 
 Each article becomes one `.txt` file: its title (underscores as spaces) on the first line, a
 blank line, then its paragraphs separated by blank lines. Each question becomes one fixture in
-the DESIGN.md format, with its answer strings deduplicated.
+the docs/DESIGN.md format, with its answer strings deduplicated.
 
     python benchmarks/squad_to_corpus.py ../shared/benchmarks/squad/dev-a.json \
         --out benchmarks/data/squad-dev-a [--limit N | --sample N --seed S]

@@ -1,4 +1,4 @@
-"""The `qabot` command line: ingest, ask, chat, telegram, eval; heavy imports stay inside."""
+"""The `qabot` command line: ingest, ask, chat, telegram, eval, warm; heavy imports stay inside."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain click help: no boxes, no `<bool>` beside flags, no trailing spaces in a pipe
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 logger = logging.getLogger("qabot")
 
@@ -60,10 +63,35 @@ def _settings(**overrides: object) -> Settings:
         raise Exit("invalid settings:\n" + "\n".join(lines)) from None
 
 
+def _corpus_settings(corpus: Path | None) -> Settings:
+    """Settings for a command that reads a corpus, which must exist (never a silent default)."""
+    settings = _settings(corpus_dir=corpus)
+    if not settings.corpus_dir.is_dir():
+        if "corpus_dir" not in settings.model_fields_set:
+            raise Exit(
+                f"no corpus given and no {settings.corpus_dir}/ folder here: "
+                "pass --corpus PATH (or set QABOT_CORPUS_DIR)"
+            )
+        raise Exit(f"corpus folder {settings.corpus_dir} does not exist")
+    return settings
+
+
+def _corpus_line(settings: Settings, qa: QA) -> str:
+    """Which corpus answers, and how much of it the loaded index holds."""
+    articles, passages = qa.stats()
+    return (
+        f"Corpus {settings.corpus_dir.resolve()}: {articles} article{'s' * (articles != 1)}, "
+        f"{passages} passage{'s' * (passages != 1)}."
+    )
+
+
 def _console(stderr: bool = False) -> Console:
+    """A console that writes plain, unwrapped lines when its stream is not a terminal."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    console = Console(stderr=stderr, highlight=False)
+    console.soft_wrap = not console.is_terminal
+    return console
 
 
 def _qa(settings: Settings) -> QA:
@@ -138,6 +166,35 @@ def _fail(exc: BaseException) -> None:
 
 
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")]
+Corpus = Annotated[
+    Path | None,
+    typer.Option(
+        "--corpus",
+        metavar="PATH",
+        help="Corpus folder (default: QABOT_CORPUS_DIR, else ./seeds if it exists).",
+        show_default=False,
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"qabot {version('qabot')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """qabot: ask questions about a folder of news articles; every claim is cited."""
 
 
 @app.command()
@@ -149,7 +206,7 @@ def ingest(
     rebuild: Annotated[
         bool, typer.Option(help="Drop the index and embed everything again.")
     ] = False,
-    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (QABOT_CORPUS_DIR).")] = None,
+    corpus: Corpus = None,
     verbose: Verbose = False,
 ) -> None:
     """Index the corpus folder: new and changed files are embedded, deleted ones removed."""
@@ -157,7 +214,7 @@ def ingest(
     from qabot.terminal import render_report
 
     try:
-        settings = _settings(corpus_dir=corpus)
+        settings = _corpus_settings(corpus)
         console = _console()
         report = _ingest(_qa(settings), console, paths, rebuild)
         render_report(console, report)
@@ -204,18 +261,25 @@ def _ready_qa(settings: Settings, console: Console) -> QA:
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    words: Annotated[
+        list[str], typer.Argument(help="The question (quotes optional).", metavar="QUESTION")
+    ],
+    corpus: Corpus = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     verbose: Verbose = False,
 ) -> None:
     """Answer one question and exit."""
     _configure_logging(verbose)
+    question = " ".join(words)
     try:
-        settings = _settings()
+        settings = _corpus_settings(corpus)
         console = _console(stderr=as_json)
         qa = _ready_qa(settings, console)
         if not question.strip():
             raise Exit("the question is empty")
+        if verbose:
+            qa.warm_up()
+            logger.info("%s", _corpus_line(settings, qa))
         echo = None
         if settings.llm and not as_json:
             from qabot.repl import TokenEcho
@@ -235,15 +299,15 @@ def ask(
 
 
 @app.command()
-def chat(verbose: Verbose = False) -> None:
-    """Talk with the corpus: a REPL with line editing, history, /sources and /reset."""
+def chat(corpus: Corpus = None, verbose: Verbose = False) -> None:
+    """Talk with the corpus: a REPL with line editing, history, /sources, /save and /reset."""
     import threading
 
     _configure_logging(verbose)
     from qabot.repl import Repl
 
     try:
-        settings = _settings()
+        settings = _corpus_settings(corpus)
     except Exception as exc:  # noqa: BLE001
         _handle(exc)
         return
@@ -272,9 +336,20 @@ def chat(verbose: Verbose = False) -> None:
         import prompt_toolkit.shortcuts  # noqa: F401
     threading.Thread(target=warm, name="qabot-warm-up", daemon=True).start()
 
+    def about() -> str:
+        if "qa" not in state:
+            return f"Corpus {settings.corpus_dir.resolve()} (the model and index are loading)."
+        return _corpus_line(settings, state["qa"])  # type: ignore[arg-type]
+
     def answer(question: str, history: list[str], on_token=None):  # type: ignore[no-untyped-def]
         if not ready.is_set():
-            with console.status("Loading the model and index (first question only)…"):
+            # Ctrl-C here cancels the wait, not the loading, which goes on in its thread.
+            waiting = "Loading the model and index (first question only; Ctrl-C cancels)…"
+            if console.is_terminal:
+                with console.status(waiting):
+                    ready.wait()
+            else:
+                console.print(waiting)
                 ready.wait()
         if "error" in state:
             raise state["error"]  # type: ignore[misc]
@@ -284,6 +359,9 @@ def chat(verbose: Verbose = False) -> None:
 
             console.print(f"First run: indexed {settings.corpus_dir}.")
             render_report(console, report)  # type: ignore[arg-type]
+        if not state.get("announced"):
+            state["announced"] = True
+            console.print(about())
         qa: QA = state["qa"]  # type: ignore[assignment]
         return qa.ask(question, history, on_token=on_token)
 
@@ -293,15 +371,17 @@ def chat(verbose: Verbose = False) -> None:
         history_file=settings.data_dir / "repl_history",
         max_turns=settings.history_turns,
         stream=bool(settings.llm),
+        corpus=str(settings.corpus_dir.resolve()),
+        about=about,
     ).run()
 
 
 @app.command()
-def telegram(verbose: Verbose = False) -> None:
+def telegram(corpus: Corpus = None, verbose: Verbose = False) -> None:
     """Serve qabot as a Telegram bot (TELEGRAM_BOT_TOKEN, QABOT_TELEGRAM_ALLOWED_USERS)."""
     _configure_logging(verbose)
     try:
-        settings = _settings()
+        settings = _corpus_settings(corpus)
         from qabot.telegram_bot import run
 
         run(settings)
@@ -314,7 +394,7 @@ def eval_(
     fixtures: Annotated[
         Path, typer.Argument(help="Fixture set, JSON Lines.", exists=True, dir_okay=False)
     ],
-    corpus: Annotated[Path | None, typer.Option(help="Corpus folder to index and ask.")] = None,
+    corpus: Corpus = None,
     k: Annotated[int, typer.Option(min=1, help="Cut-off for the @k metrics.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write one JSON record per question.")] = None,
@@ -326,7 +406,7 @@ def eval_(
     ] = False,
     verbose: Verbose = False,
 ) -> None:
-    """Measure retrieval and answers against a fixture set (metrics as in DESIGN.md)."""
+    """Measure retrieval and answers against a fixture set (metrics: docs/DESIGN.md)."""
     _configure_logging(verbose)
     try:
         from qabot.evaluate import load_fixtures, run_fixtures
@@ -334,7 +414,7 @@ def eval_(
 
         if retriever not in ("hybrid", "dense", "bm25"):
             raise Exit(f"--retriever must be hybrid, dense or bm25, not {retriever!r}")
-        settings = _settings(corpus_dir=corpus)
+        settings = _corpus_settings(corpus)
         items = load_fixtures(fixtures)
         console = _console(stderr=True)
         qa = QA(settings, mode=retriever)  # type: ignore[arg-type]
@@ -371,6 +451,24 @@ def eval_(
             for name, value in metrics.items():
                 table.add_row(name, f"{value:.3f}" if isinstance(value, float) else str(value))
             _console().print(table)
+    except Exception as exc:  # noqa: BLE001
+        _handle(exc)
+
+
+@app.command()
+def warm(verbose: Verbose = False) -> None:
+    """Prepare the embedding model now (its ONNX export is made once per machine)."""
+    _configure_logging(verbose)
+    try:
+        settings = _settings()
+        from qabot.embeddings import get_embedder
+
+        console = _console()
+        with console.status("Preparing the embedding model…"):
+            get_embedder(settings).warm_up()
+        console.print(
+            f"Embedding model ready ({settings.embedding_backend}; {settings.cache_dir})."
+        )
     except Exception as exc:  # noqa: BLE001
         _handle(exc)
 

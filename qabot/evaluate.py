@@ -1,4 +1,4 @@
-"""Run a fixture set through QA and compute the metrics of DESIGN.md."""
+"""Run a fixture set through QA and compute the metrics of docs/DESIGN.md."""
 
 from __future__ import annotations
 

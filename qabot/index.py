@@ -55,12 +55,7 @@ def collection_name(settings: Settings) -> str:
     Each corpus gets its own collection, so `qabot eval --corpus X` never clobbers the
     index the REPL answers from.
     """
-    if settings.collection:
-        return settings.collection
-    root = str(settings.corpus_dir.resolve())
-    digest = hashlib.sha1(root.encode()).hexdigest()[:10]
-    stem = "".join(c if c.isalnum() else "-" for c in settings.corpus_dir.resolve().name)[:40]
-    return f"qabot-{stem.strip('-') or 'corpus'}-{digest}"
+    return settings.collection or f"qabot-{settings.corpus_key}"
 
 
 def make_client(settings: Settings) -> Any:

@@ -74,8 +74,8 @@ class IngestProgress:
 
 
 def writer_lock(settings: Settings) -> FileLock:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(settings.data_dir / "ingest.lock"), timeout=0)
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(settings.index_dir / "ingest.lock"), timeout=0)
 
 
 class Ingestor:
@@ -113,7 +113,7 @@ class Ingestor:
             lock.acquire()
         except Timeout:
             raise IngestLocked(
-                f"another `qabot ingest` is writing to {self.settings.data_dir}; wait for it to "
+                f"another `qabot ingest` is writing to {self.settings.index_dir}; wait for it to "
                 f"finish (lock file {lock.lock_file})"
             ) from None
         try:

@@ -1,4 +1,5 @@
-"""Prompt templates as files in `prompts/`, loaded by name; their variables are checked."""
+"""Prompt templates as files in `qabot/prompt_templates/` (package data), loaded by name;
+their variables are checked."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from langchain_core.prompts import ChatPromptTemplate
 
 logger = logging.getLogger(__name__)
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+#: Shipped inside the package, so that an installed `qabot` finds them too.
+PROMPTS_DIR = Path(__file__).resolve().parent / "prompt_templates"
 
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _SECTION = re.compile(r"^##[ \t]+(system|human|ai)[ \t]*$", re.M | re.I)
@@ -71,7 +73,7 @@ def parse_prompt(name: str, source: str) -> Prompt:
 def load_prompt(
     name: str, variables: set[str] | frozenset[str] | None = None, directory: Path | None = None
 ) -> Prompt:
-    """The prompt `prompts/<name>.md`; given `variables`, the template must use exactly those."""
+    """The prompt `<name>.md` of `PROMPTS_DIR`; given `variables`, it must use exactly those."""
     if not _NAME.fullmatch(name):
         raise PromptError(f"invalid prompt name {name!r}")
     prompt = _load(name, (directory or PROMPTS_DIR).resolve())

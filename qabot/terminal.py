@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.padding import Padding
 from rich.table import Table
@@ -40,6 +40,14 @@ def source_line(c: Citation | Passage, n: int | None = None) -> Text:
     return head
 
 
+def _indented(console: Console, text: Text, bottom: int = 0) -> RenderableType:
+    """`text` indented by four spaces: wrapped in a terminal, one plain line in a pipe."""
+    if console.soft_wrap:  # Padding would fill the line to the console width, then crop
+        lines = [Text("    ").append_text(line) for line in text.split("\n")]
+        return Text("\n").join(lines).append("\n" * bottom)
+    return Padding(text, (0, 0, bottom, 4))
+
+
 def render_answer(console: Console, answer: Answer) -> None:
     if answer.notice:
         console.print(Text(answer.notice, style="dim italic"))
@@ -52,7 +60,7 @@ def render_answer(console: Console, answer: Answer) -> None:
     console.print()
     for c in answer.citations:
         quote = Text("“" + " ".join(displayable(c.quote).split()) + "”", style="italic dim")
-        console.print(Group(source_line(c, c.n), Padding(quote, (0, 0, 0, 4))))
+        console.print(Group(source_line(c, c.n), _indented(console, quote)))
 
 
 def render_sources(console: Console, answer: Answer | None) -> None:
@@ -68,7 +76,7 @@ def render_sources(console: Console, answer: Answer | None) -> None:
         shown = [(None, p) for p in answer.passages]
     for n, p in shown:
         console.print(source_line(p, n))
-        console.print(Padding(Text(displayable(p.text)), (0, 0, 1, 4)))
+        console.print(_indented(console, Text(displayable(p.text)), bottom=1))
 
 
 def render_report(console: Console, report: IngestReport) -> None:

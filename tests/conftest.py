@@ -17,10 +17,16 @@ from tests.common import SEEDS
 #: (set at import, so that module-scoped fixtures which start processes see it too).
 MODEL_CACHE = Path(tempfile.mkdtemp(prefix="qabot-model-cache-"))
 os.environ["QABOT_MODEL_CACHE_DIR"] = str(MODEL_CACHE)
+#: The user's data, cache and config dirs (platformdirs follows XDG_* on Linux) point into a
+#: session temp dir, so that nothing, in this process or a subprocess, touches the real home.
+XDG_HOME = Path(tempfile.mkdtemp(prefix="qabot-xdg-"))
+for _kind in ("DATA", "CACHE", "CONFIG", "STATE"):
+    os.environ[f"XDG_{_kind}_HOME"] = str(XDG_HOME / _kind.lower())
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(MODEL_CACHE, ignore_errors=True)
+    shutil.rmtree(XDG_HOME, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +37,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(key)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("QABOT_MODEL_CACHE_DIR", str(MODEL_CACHE))
+    for kind in ("DATA", "CONFIG"):  # a user .env or index left by one test never reaches another
+        monkeypatch.setenv(f"XDG_{kind}_HOME", str(tmp_path / f"xdg-{kind.lower()}"))
     monkeypatch.chdir(tmp_path)
 
 

@@ -34,20 +34,23 @@ def env(**qabot: object) -> dict[str, str]:
 
 
 def run(
-    args: list[str], environ: dict[str, str], timeout: float = 120
+    args: list[str], environ: dict[str, str], timeout: float = 120, cwd: Path | None = None
 ) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [*QABOT, *args], env=environ, capture_output=True, text=True, timeout=timeout
+        [*QABOT, *args], env=environ, capture_output=True, text=True, timeout=timeout, cwd=cwd
     )
 
 
 class Chat:
     """`qabot chat` fed through a pipe; `ask` waits until the output shows what it expects."""
 
-    def __init__(self, environ: dict[str, str]) -> None:
+    def __init__(
+        self, environ: dict[str, str], args: tuple[str, ...] = (), cwd: Path | None = None
+    ) -> None:
         self.proc = subprocess.Popen(
-            [*QABOT, "chat"],
+            [*QABOT, "chat", *args],
             env=environ,
+            cwd=cwd,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -68,22 +71,30 @@ class Chat:
         with self._lock:
             return "".join(self.output[since:])
 
+    def mark(self) -> int:
+        """A position in the output, for `wait_for`."""
+        with self._lock:
+            return len(self.output)
+
     def ask(self, question: str, expect: str, timeout: float = 90) -> str:
         """Send `question`; return the output it produced once `expect` (a regex) shows."""
-        with self._lock:
-            mark = len(self.output)
+        mark = self.mark()
         assert self.proc.stdin is not None
         self.proc.stdin.write(question + "\n")
         self.proc.stdin.flush()
+        return self.wait_for(expect, mark, timeout)
+
+    def wait_for(self, expect: str, since: int, timeout: float = 90) -> str:
+        """The output after `since` once `expect` (a regex) shows in it."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            out = self.text(mark)
+            out = self.text(since)
             if re.search(expect, out):
                 return out
             if self.proc.poll() is not None:
                 break
             time.sleep(0.05)
-        raise AssertionError(f"chat did not answer {expect!r}; it said:\n{self.text()}")
+        raise AssertionError(f"chat did not say {expect!r}; it said:\n{self.text()}")
 
     def close(self) -> None:
         if self.proc.poll() is None:

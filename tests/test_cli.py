@@ -11,6 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from qabot.cli import app
+from tests import subprocs
 from tests.common import CARTER, FIXTURES
 
 
@@ -119,3 +120,103 @@ def test_help_lists_the_commands() -> None:
     result = CliRunner().invoke(app, ["--help"])
     for command in ("ingest", "ask", "chat", "telegram", "eval"):
         assert command in result.output
+
+
+# --- corpora by path, state in the user's dirs, plain output ------------------------------
+
+
+def _user_env(tmp_path: Path) -> dict[str, str]:
+    """A subprocess environment with no QABOT_* but the shared model cache, and its own
+    user data and config dirs (platformdirs follows XDG_* on Linux), at 80 columns."""
+    environ = subprocs.env()
+    environ.pop("COLUMNS", None)
+    environ["XDG_DATA_HOME"] = str(tmp_path / "xdg-data")
+    environ["XDG_CONFIG_HOME"] = str(tmp_path / "xdg-config")
+    return environ
+
+
+def _one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+    for needle in needles:
+        assert needle in proc.stderr
+
+
+def test_a_corpus_by_path_from_anywhere(corpus: Path, tmp_path: Path) -> None:
+    """`ingest --corpus` then `ask`/`chat --corpus` from a folder without seeds/; the index
+    goes to the user's data dir, one folder per corpus; no corpus at all is one clear line."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    environ = _user_env(tmp_path)
+
+    done = subprocs.run(["ingest", "--corpus", str(corpus)], environ, cwd=elsewhere)
+    assert done.returncode == 0, done.stderr
+    (index,) = (tmp_path / "xdg-data" / "qabot" / "indexes").iterdir()
+    assert index.name.startswith("corpus-") and (index / "chroma").is_dir()
+
+    # an unquoted question; -v names the corpus and its size; plain lines in a pipe
+    asked = subprocs.run(
+        ["ask", "-v", "who", "did", "Carter", "talk", "to", "--corpus", str(corpus)],
+        environ,
+        cwd=elsewhere,
+    )
+    assert asked.returncode == 0, asked.stderr
+    assert f"Corpus {corpus}: 2 articles, 10 passages." in asked.stderr
+    lines = asked.stdout.splitlines()
+    assert lines[0] == "Russian Defense Minister Sergei Shoigu"
+    assert any(line.startswith("The Pentagon said") and line.endswith("[1]") for line in lines)
+    assert any(line.startswith("[1] ") and line.endswith(f"{CARTER}:16") for line in lines)
+    assert all(line == line.rstrip() for line in lines)
+    assert len(list(index.parent.iterdir())) == 1  # the same index, not a new one
+
+    chat = subprocs.Chat(environ, ("--corpus", str(corpus)), cwd=elsewhere)
+    try:
+        out = chat.ask("Who did Carter talk to?", r"000_dead59048cb22baa\.txt:16")
+        assert f"Corpus {corpus}: 2 articles, 10 passages." in out
+        help_text = chat.ask("/help", r"/save FILE")
+        assert f"Corpus {corpus}: 2 articles, 10 passages." in help_text
+    finally:
+        chat.close()
+    assert chat.text().startswith(f"qabot — ask about {corpus}.")
+    assert "Traceback" not in chat.text() and chat.proc.returncode == 0
+
+    for command in (["ask", "who", "owns", "it"], ["chat"], ["ingest"], ["telegram"]):
+        _one_line_error(
+            subprocs.run(command, environ, cwd=elsewhere),
+            "no corpus given",
+            "--corpus PATH",
+            "QABOT_CORPUS_DIR",
+        )
+    _one_line_error(
+        subprocs.run(["ask", "hi", "--corpus", str(tmp_path / "nope")], environ, cwd=elsewhere),
+        f"corpus folder {tmp_path / 'nope'} does not exist",
+    )
+
+    # the user's config .env names the corpus; a .env where qabot runs wins over it
+    user_env = tmp_path / "xdg-config" / "qabot" / ".env"
+    user_env.parent.mkdir(parents=True)
+    user_env.write_text(f"QABOT_CORPUS_DIR={corpus}\n")
+    asked = subprocs.run(["ask", "--json", "Who", "did", "Carter", "talk", "to?"], environ)
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["citations"][0]["source"] == CARTER
+    (elsewhere / ".env").write_text(f"QABOT_CORPUS_DIR={tmp_path / 'nope'}\n")
+    _one_line_error(subprocs.run(["ask", "hi"], environ, cwd=elsewhere), "does not exist")
+
+
+def test_version_help_and_warm(tmp_path: Path) -> None:
+    environ = _user_env(tmp_path)
+    version = subprocs.run(["--version"], environ)
+    assert version.returncode == 0 and version.stdout.startswith("qabot 0.")
+    for args in (["-h"], ["ask", "-h"], ["ingest", "--help"], ["eval", "-h"]):
+        shown = subprocs.run(args, environ)
+        assert shown.returncode == 0 and shown.stdout.startswith("Usage: "), shown.stderr
+        assert "<bool>" not in shown.stdout and "╭" not in shown.stdout
+        assert all(line == line.rstrip() for line in shown.stdout.splitlines())
+        if args[0] != "-h":
+            assert "--corpus PATH" in shown.stdout
+    assert "docs/DESIGN.md" in subprocs.run(["eval", "-h"], environ).stdout
+    warmed = subprocs.run(["warm"], environ)
+    assert warmed.returncode == 0, warmed.stderr
+    assert "Embedding model ready" in warmed.stdout
+    cache = Path(environ["QABOT_MODEL_CACHE_DIR"])  # the session's, honoured over the default
+    assert any(cache.glob("onnx/*/model*.onnx"))

@@ -67,7 +67,7 @@ def test_second_ingest_process_fails_at_once(settings: Settings) -> None:
 
 def _lock_held(settings: Settings) -> bool:
     try:
-        with FileLock(str(settings.data_dir / "ingest.lock"), timeout=0):
+        with FileLock(str(settings.index_dir / "ingest.lock"), timeout=0):
             return False
     except Timeout:
         return True
