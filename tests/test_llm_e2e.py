@@ -25,7 +25,7 @@ from tests.openai_server import FakeOpenAI, Reply, serve
 API_KEY = "sk-test-DO-NOT-LOG-0123456789abcdef"
 GOOD = (
     "Ash Carter spoke with Sergei Shoigu by telephone for 50 minutes [1]. "
-    "A spokesman said Carter could call his Russian counterpart [2]."
+    "The defense chiefs spoke for the first time in more than a year [1][2]."
 )
 PLANTED = "zz_reader_note.txt"
 PLANTED_TEXT = """Reader note on the defense chiefs' telephone call
