@@ -186,8 +186,8 @@ class Ingestor:
 
         on_disk: dict[str, Path] = {}
         for scope, _prefix in scopes:
-            for path, _ in iter_corpus_files(scope):
-                on_disk[path.relative_to(root).as_posix()] = path
+            for path, source in iter_corpus_files(scope, root, report.skipped):
+                on_disk[source] = path
         progress.scanning(len(on_disk))
         self._pending: list[Passage] = []
         self._pending_hash: dict[str, str] = {}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import logging
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -270,17 +272,77 @@ def _title_from_name(source: str) -> str:
     return re.sub(r"[_\-]+", " ", stem).strip() or source
 
 
-def iter_corpus_files(root: Path) -> Iterator[tuple[Path, str]]:
-    """(path, source) for every file under `root`, sorted; hidden files and folders skipped."""
+def iter_corpus_files(
+    root: Path, corpus_root: Path | None = None, skipped: list[Skipped] | None = None
+) -> Iterator[tuple[Path, str]]:
+    """(path, source) for every file under `root`, sorted; hidden files and folders skipped.
+
+    `source` is relative to `corpus_root` (default `root`). What cannot be indexed is left
+    out, and listed in `skipped` with the reason: a name that is not UTF-8 (it could not be
+    stored or shown), a path too long to open.
+    """
+    base = corpus_root or root
     if root.is_file():
-        yield root, root.name
+        source = root.relative_to(base).as_posix() if root != base else root.name
+        if _utf8(source):
+            yield root, source
+        elif skipped is not None:
+            skipped.append(Skipped(shown_name(source), _BAD_NAME.format(kind="file")))
         return
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
+    prefix = root.relative_to(base).as_posix()
+    yield from _walk(root, "" if prefix == "." else prefix + "/", skipped)
+
+
+def _walk(folder: Path, prefix: str, skipped: list[Skipped] | None) -> Iterator[tuple[Path, str]]:
+    def skip(source: str, reason: str) -> None:
+        if skipped is not None:
+            skipped.append(Skipped(shown_name(source), reason))
+
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        skip(prefix or ".", _os_reason(exc, "folder"))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
             continue
-        if path.is_file():
-            yield path, rel.as_posix()
+        source = prefix + entry.name
+        path = folder / entry.name
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = entry.is_file()
+        except OSError as exc:
+            skip(source, _os_reason(exc, "file"))
+            continue
+        if not _utf8(entry.name):
+            skip(source, _BAD_NAME.format(kind="folder" if is_dir else "file"))
+        elif is_dir:
+            yield from _walk(path, source + "/", skipped)
+        elif is_file:
+            yield path, source
+
+
+_BAD_NAME = "{kind} name is not valid UTF-8; rename the {kind}"
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes in a file name become lone surrogates
+        return False
+    return True
+
+
+def shown_name(source: str) -> str:
+    """A file name as it can be printed: undecodable bytes become U+FFFD."""
+    return source.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _os_reason(exc: OSError, kind: str) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"path too long to open (over PATH_MAX); move the {kind} nearer the corpus root"
+    return f"unreadable {kind} ({exc.strerror or exc.__class__.__name__})"
 
 
 # --- big plain-text files, read in windows ---------------------------------------------------

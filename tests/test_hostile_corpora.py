@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -133,3 +134,42 @@ def test_file_unreadable_mid_run_keeps_its_passages(settings: Settings, corpus: 
     report = qa.ingest()
     assert sorted(report.removed) == [CARTER, COOK]
     assert {p.source for p in qa.index.passages.values()} == {"new.txt"}
+
+
+def _deep_folder(top: Path, min_length: int = 4200) -> str:
+    """A chain of folders under `top` whose path is longer than PATH_MAX (made through
+    folder descriptors, as `mkdir -p` cannot), with an article at the bottom; its source."""
+    name = "d" * 200
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    parts: list[str] = []
+    try:
+        while len(str(top)) + len(parts) * (len(name) + 1) < min_length:
+            os.mkdir(name, dir_fd=fd)
+            child = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = child
+            parts.append(name)
+        article = os.open("deep.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(article, b"Deep Article Nobody Can Open\n\nIt is too deep to be read.\n")
+        os.close(article)
+    finally:
+        os.close(fd)
+    return "/".join([top.name, *parts, "deep.txt"])
+
+
+def test_bad_file_names_and_paths_over_path_max_are_skipped(
+    settings: Settings, corpus: Path
+) -> None:
+    # a Latin-1 "café.txt": its name is not UTF-8
+    (corpus / os.fsdecode(b"caf\xe9.txt")).write_bytes(b"Cafe\n\nThe owners marched.\n")
+    (corpus / "deep").mkdir()
+    deep = _deep_folder(corpus / "deep")
+    qa = QA(settings)
+    report = qa.ingest()
+    assert sorted(report.added) == [CARTER, COOK]  # the rest is indexed
+    reasons = {s.source: s.reason for s in report.skipped}
+    assert reasons.pop("caf\ufffd.txt") == "file name is not valid UTF-8; rename the file"
+    assert len(reasons) == 1
+    ((source, reason),) = reasons.items()
+    assert deep.startswith(source.rstrip("/")) and "too long" in reason
+    assert qa.ingest().skipped == report.skipped  # and so on every run
