@@ -7,7 +7,7 @@ import re
 import threading
 from pathlib import Path
 
-from qabot.domain import Citation, Document, line_starts_of
+from qabot.domain import Citation, Document, Passage, line_starts_of
 from qabot.loaders import SkipFile, read_source_text
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,11 @@ class CitationVerifier:
         with self._lock:
             self._cache[source] = (stamp, text, starts)
         return text, starts
+
+    def holds(self, passage: Passage) -> bool:
+        """True when the passage is still the text of its file there, so it can be cited."""
+        got = self._text(passage.source)
+        return got is not None and got[0][passage.start_char : passage.end_char] == passage.text
 
     def verify(self, citation: Citation) -> bool:
         """True when the quote is exactly the file's text at its span and line numbers."""

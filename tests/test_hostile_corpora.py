@@ -13,7 +13,8 @@ from qabot.ingest import IngestProgress
 from qabot.qa import QA
 from qabot.settings import Settings
 from qabot.telegram_format import render_answer as tg_render_answer
-from qabot.terminal import render_answer
+from qabot.telegram_format import render_sources as tg_render_sources
+from qabot.terminal import render_answer, render_sources
 from tests.common import CARTER, COOK
 
 
@@ -173,3 +174,53 @@ def test_bad_file_names_and_paths_over_path_max_are_skipped(
     ((source, reason),) = reasons.items()
     assert deep.startswith(source.rstrip("/")) and "too long" in reason
     assert qa.ingest().skipped == report.skipped  # and so on every run
+
+
+SECRET = "Fleet Orders Leak\n\nThe launch code of the Zorbian fleet is 4471, the admiral wrote.\n"
+
+
+def test_links_are_followed_only_inside_the_corpus(
+    settings: Settings, corpus: Path, tmp_path: Path
+) -> None:
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "orders.txt").write_text(SECRET)
+    (corpus / "leak.txt").symlink_to(private / "orders.txt")
+    (corpus / "dangling.txt").symlink_to(corpus / "gone.txt")
+    (corpus / "loop-a.txt").symlink_to(corpus / "loop-b.txt")
+    (corpus / "loop-b.txt").symlink_to(corpus / "loop-a.txt")
+    (corpus / "up").symlink_to(corpus)
+    os.mkfifo(corpus / "pipe.txt")
+    (corpus / "alias.txt").symlink_to(corpus / COOK)  # a link within the corpus is fine
+    qa = QA(settings)
+    report = qa.ingest()
+    assert sorted(report.added) == sorted([CARTER, COOK, "alias.txt"])
+    assert {s.source: s.reason for s in report.skipped} == {
+        "leak.txt": "link leads outside the corpus folder (not followed)",
+        "dangling.txt": "dangling link (its target does not exist)",
+        "loop-a.txt": "link loop",
+        "loop-b.txt": "link loop",
+        "up": "link to a folder (not followed)",
+        "pipe.txt": "not a regular file (a FIFO)",
+    }
+    assert not any("Zorbian" in p.text for p in qa.index.passages.values())
+
+
+def test_sources_show_only_passages_that_can_be_cited(
+    settings: Settings, corpus: Path, tmp_path: Path
+) -> None:
+    """An index that holds a file which has since left the corpus (moved out, a link left in
+    its place) never shows that file's text: not in an answer, nor in /sources."""
+    (corpus / "orders.txt").write_text(SECRET)
+    qa = QA(settings)
+    qa.ingest()
+    private = tmp_path / "private"
+    private.mkdir()
+    shutil.move(corpus / "orders.txt", private / "orders.txt")
+    (corpus / "orders.txt").symlink_to(private / "orders.txt")
+    answer = qa.ask("What is the launch code of the Zorbian fleet?")
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    render_sources(console, answer)
+    render_answer(console, answer)
+    shown = console.file.getvalue() + tg_render_sources(answer) + tg_render_answer(answer)
+    assert answer.passages and "4471" not in shown and "admiral" not in shown
