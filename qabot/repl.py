@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from qabot.domain import Answer
+from qabot.domain import Answer, displayable
 from qabot.terminal import render_answer, render_sources
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class TokenEcho:
 
     def __call__(self, token: str) -> None:
         self.started = True
-        self.console.print(Text(token), end="", soft_wrap=True)
+        self.console.print(Text(displayable(token)), end="", soft_wrap=True)
 
     def finish(self) -> None:
         if self.started:

@@ -224,3 +224,41 @@ def test_sources_show_only_passages_that_can_be_cited(
     render_answer(console, answer)
     shown = console.file.getvalue() + tg_render_sources(answer) + tg_render_answer(answer)
     assert answer.passages and "4471" not in shown and "admiral" not in shown
+
+
+def test_terminal_escape_sequences_in_an_article_never_reach_the_screen(
+    settings: Settings, corpus: Path
+) -> None:
+    """ESC ] 0 ; retitles the terminal window, ESC [ 2 J clears it, a C1 CSI (U+009B) does the
+    same on some terminals: renderers drop them, the passages and quotes keep them."""
+    text = (
+        "Quarry \x1b]0;owned\x07Council Votes On Expansion\n\n"
+        "The Brackwater quarry council voted\x1b[2J\x9b2J on Monday to expand the eastern pit "
+        "by forty hectares, after a two-year planning dispute with residents.\n\n"
+        "Residents of the village of Hollin said the blasting already shakes their windows, "
+        "and they promised to take the decision to the planning inspectorate in the spring.\n\n"
+        "The quarry employs ninety people and has supplied limestone to the county since 1921.\n"
+    )
+    (corpus / "quarry.txt").write_text(text)
+    qa = QA(settings)
+    assert "quarry.txt" in qa.ingest().added
+    answer = qa.ask("What did the Brackwater quarry council vote on Monday?")
+    assert answer.citations and answer.citations[0].source == "quarry.txt"
+    assert "\x1b[2J" in answer.citations[0].quote  # the quote is the file's text ...
+    assert all(qa.verifier.verify(c) for c in answer.citations)  # ... so it verifies
+    refused = qa.ask("How many hectares did the Brackwater council sell in 1990?")
+    assert refused.refused
+    console = Console(file=io.StringIO(), width=200, force_terminal=True)
+    for shown in (answer, refused):
+        render_answer(console, shown)
+        render_sources(console, shown)
+    terminal = console.file.getvalue()
+    telegram = "".join(
+        render(a) for a in (answer, refused) for render in (tg_render_answer, tg_render_sources)
+    )
+    for out in (terminal, telegram):
+        assert "voted" in out and "owned" in out
+        assert "\x07" not in out and "\x9b" not in out and "]0;" not in out.replace("]0;o", "")
+    # the terminal output still has Rich's own colour codes, but none from the article
+    assert "\x1b]" not in terminal and "\x1b[2J" not in terminal
+    assert "\x1b" not in telegram
