@@ -131,9 +131,12 @@ def _ingest(
 
 
 def _fail(exc: BaseException) -> None:
-    from rich.markup import escape
+    from rich.text import Text
 
-    _console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+    from qabot.domain import displayable
+
+    message = " ".join(displayable(str(exc)).split())  # one line, whatever the exception says
+    _console(stderr=True).print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -193,11 +196,13 @@ def _handle(exc: BaseException) -> None:
 
 def _ready_qa(settings: Settings, console: Console) -> QA:
     """A QA whose index holds the corpus (ingested on first use)."""
+    from rich.text import Text
+
     from qabot.terminal import render_report
 
     qa = _qa(settings)
     if qa.index.count() == 0:
-        console.print(f"First run: indexing {settings.corpus_dir} …")
+        console.print(Text(f"First run: indexing {settings.corpus_dir} …"))
         render_report(console, _ingest(qa, console))
     return qa
 
@@ -280,9 +285,11 @@ def chat(verbose: Verbose = False) -> None:
             raise state["error"]  # type: ignore[misc]
         report = state.pop("report", None)
         if report is not None:
+            from rich.text import Text
+
             from qabot.terminal import render_report
 
-            console.print(f"First run: indexed {settings.corpus_dir}.")
+            console.print(Text(f"First run: indexed {settings.corpus_dir}."))
             render_report(console, report)  # type: ignore[arg-type]
         qa: QA = state["qa"]  # type: ignore[assignment]
         return qa.ask(question, history, on_token=on_token)
@@ -329,6 +336,8 @@ def eval_(
     """Measure retrieval and answers against a fixture set (metrics as in DESIGN.md)."""
     _configure_logging(verbose)
     try:
+        from rich.markup import escape
+
         from qabot.evaluate import load_fixtures, run_fixtures
         from qabot.qa import QA
 
@@ -341,7 +350,7 @@ def eval_(
         report = _ingest(qa, console)
         if report.changed:
             console.print(
-                f"indexed {settings.corpus_dir}: {len(report.added)} added, "
+                f"indexed {escape(str(settings.corpus_dir))}: {len(report.added)} added, "
                 f"{len(report.updated)} updated, {len(report.removed)} removed"
             )
         qa.warm_up()
@@ -365,7 +374,7 @@ def eval_(
         else:
             from rich.table import Table
 
-            table = Table(title=f"qabot eval — {fixtures.name} ({retriever})")
+            table = Table(title=f"qabot eval — {escape(fixtures.name)} ({retriever})")
             table.add_column("metric")
             table.add_column("value", justify="right")
             for name, value in metrics.items():

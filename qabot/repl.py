@@ -80,7 +80,8 @@ class Repl:
         elif command == "/sources":
             render_sources(self.console, self.last)
         elif command.startswith("/"):
-            self.console.print(f"Unknown command {text.split()[0]!r}; /help lists them.")
+            name = displayable(text.split()[0])
+            self.console.print(Text(f"Unknown command {name!r}; /help lists them."))
         else:
             echo = TokenEcho(self.console) if self.stream else None
             try:
@@ -92,7 +93,7 @@ class Repl:
                 logger.exception("question failed")
                 if echo is not None and echo.started:
                     self.console.print()
-                self.console.print(f"[red]Error:[/red] {exc}")
+                self.console.print(Text.assemble(("Error: ", "red"), displayable(str(exc))))
                 return True
             self.last = answer
             self.history = (self.history + [text])[-self.max_turns :] if self.max_turns else []

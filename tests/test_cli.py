@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from rich.console import Console
 from typer.testing import CliRunner
 
 from qabot.cli import app
+from qabot.domain import Answer
+from qabot.repl import Repl
 from tests.common import CARTER, FIXTURES
 
 
@@ -48,6 +52,8 @@ def test_chat_repl_over_stdin_indexes_on_first_use(corpus: Path, tmp_path: Path)
             "/sources",
             "What is the capital of Australia?",
             "/nonsense",
+            "/[/]",  # was a MarkupError that ended the session
+            "/[blink]x[/blink]",  # was shown as /x
             "exit",
             "/reset",  # never reached
         ]
@@ -66,6 +72,21 @@ def test_chat_repl_over_stdin_indexes_on_first_use(corpus: Path, tmp_path: Path)
     assert "No answer yet" in out
     assert "I could not find that in the corpus." in out
     assert "Unknown command '/nonsense'" in out
+    assert "Unknown command '/[/]'" in out
+    assert "Unknown command '/[blink]x[/blink]'" in out
+
+
+def test_repl_shows_what_was_typed_and_errors_as_text() -> None:
+    def ask(question: str, history: list[str]) -> Answer:
+        raise ValueError(f"cannot answer [bold]{question}[/] \x1b]0;owned\x07")
+
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    repl = Repl(ask, console)
+    for line in ("/[/]", "/[red]x[/red]", "What about [/]?"):
+        assert repl.handle(line)
+    out = console.file.getvalue()
+    assert "Unknown command '/[/]'" in out and "Unknown command '/[red]x[/red]'" in out
+    assert "Error: cannot answer [bold]What about [/]?[/] ]0;owned" in out
 
 
 def test_eval_writes_records_in_the_design_shape(
