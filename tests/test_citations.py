@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,3 +45,17 @@ def test_markers_out_of_range_are_dropped() -> None:
     text, kept = renumber_markers("Shoigu [1] spoke [7] for 50 minutes [2] [1].", 3)
     assert text == "Shoigu [1] spoke for 50 minutes [2] [1]."
     assert kept == [1, 2]
+
+
+def test_an_edit_that_keeps_size_and_mtime_fails_the_check(corpus: Path) -> None:
+    """A running chat must not trust a cached copy: same length, mtime put back, still seen."""
+    verifier = CitationVerifier(corpus)
+    good = _citation(corpus)
+    assert verifier.verify(good)
+    path = corpus / CARTER
+    st = path.stat()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("50-minute phone call", "90-minute phone call"), encoding="utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    assert not verifier.verify(good)
