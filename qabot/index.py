@@ -36,6 +36,10 @@ class IndexMismatch(RuntimeError):
     """The collection was built with another embedding model, backend or schema."""
 
 
+class StoreUnavailable(RuntimeError):
+    """The Chroma server named in the settings cannot be reached."""
+
+
 class WriterBusy(RuntimeError):
     """Another process (maybe on another machine) holds the collection's writer claim."""
 
@@ -73,13 +77,21 @@ def make_client(settings: Settings) -> Any:
         headers = {}
         if settings.chroma_auth_token is not None:
             headers["Authorization"] = f"Bearer {settings.chroma_auth_token.get_secret_value()}"
-        return chromadb.HttpClient(
-            host=settings.chroma_host,
-            port=settings.chroma_port,
-            ssl=settings.chroma_ssl,
-            headers=headers,
-            settings=chroma_settings,
-        )
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                ssl=settings.chroma_ssl,
+                headers=headers,
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # noqa: BLE001 - chromadb says ValueError; httpx others
+            scheme = "https" if settings.chroma_ssl else "http"
+            raise StoreUnavailable(
+                f"cannot reach the Chroma server at {scheme}://{settings.chroma_host}:"
+                f"{settings.chroma_port} ({exc}); start it, fix QABOT_CHROMA_HOST / "
+                f"QABOT_CHROMA_PORT, or unset QABOT_CHROMA_HOST to use the embedded store"
+            ) from exc
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 

@@ -73,6 +73,18 @@ class IngestProgress:
         """Bytes of a big file (read in windows) processed so far."""
 
 
+def corpus_root(settings: Settings) -> Path:
+    """The corpus folder, resolved; `CorpusError` if it is missing or not a folder."""
+    root = settings.corpus_dir.resolve()
+    if not root.is_dir():
+        what = "is a file, not a folder" if root.exists() else "does not exist"
+        raise CorpusError(
+            f"corpus folder {settings.corpus_dir} {what}; set QABOT_CORPUS_DIR (or --corpus) "
+            f"to the folder of articles"
+        )
+    return root
+
+
 def writer_lock(settings: Settings) -> FileLock:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return FileLock(str(settings.data_dir / "ingest.lock"), timeout=0)
@@ -143,12 +155,7 @@ class Ingestor:
 
     def _scopes(self, paths: Sequence[Path]) -> list[tuple[Path, str]]:
         """(path, source prefix) of what to scan; every path must lie in the corpus folder."""
-        root = self.settings.corpus_dir.resolve()
-        if not root.is_dir():
-            raise CorpusError(
-                f"corpus folder {self.settings.corpus_dir} does not exist; create it or set "
-                f"QABOT_CORPUS_DIR"
-            )
+        root = corpus_root(self.settings)
         if not paths:
             return [(root, "")]
         scopes = []
