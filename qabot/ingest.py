@@ -136,6 +136,9 @@ class Ingestor:
                 raise IngestLocked(str(exc)) from None
             try:
                 return self._run(paths, rebuild, progress or IngestProgress(), holder, crashed)
+            except BaseException:
+                self.index.abandon_rebuild()
+                raise
             finally:
                 try:
                     self.index.release_writer(holder)
@@ -186,8 +189,8 @@ class Ingestor:
         report = IngestReport()
         scopes = self._scopes(paths)
         root = self.settings.corpus_dir.resolve()
-        if rebuild:
-            self.index.drop()
+        if rebuild:  # readers go on with the live collection until this one is complete
+            self.index.begin_rebuild()
             self.index.claim_writer(holder, settle=0.0)
         stored = self.index.stored_files()
 
@@ -245,6 +248,7 @@ class Ingestor:
         self._flush(report, progress, holder)
         if report.changed or rebuild or crashed:
             self.index.mark_changed(self.index.embedder.dimension if report.embedded else None)
+            self.index.finish_rebuild()
             self.index.refresh(force=True)  # and BM25 rebuilt now, not by the first reader
             report.total_passages = len(self.index.passages)
         else:  # nothing written: no need to read every passage back
