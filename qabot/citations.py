@@ -7,8 +7,8 @@ import re
 import threading
 from pathlib import Path
 
-from qabot.domain import Citation, Document, line_starts_of
-from qabot.loaders import SkipFile, read_source_text
+from qabot.domain import Citation, Document, Passage, line_starts_of
+from qabot.loaders import SkipFile, decode_source, file_sha256, read_file
 
 logger = logging.getLogger(__name__)
 
@@ -16,11 +16,16 @@ MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 class CitationVerifier:
-    """Checks a citation against the current bytes of its source file under `corpus_dir`."""
+    """Checks a citation against the current bytes of its source file under `corpus_dir`.
+
+    Every check reads the file (articles are small): a decoded text is reused only while the
+    file's bytes hash the same, since size and mtime say nothing when an edit keeps the size
+    and restores the mtime.
+    """
 
     def __init__(self, corpus_dir: Path) -> None:
         self.corpus_dir = corpus_dir.resolve()
-        self._cache: dict[str, tuple[tuple[int, int], str, tuple[int, ...]]] = {}
+        self._cache: dict[str, tuple[str, str, tuple[int, ...]]] = {}
         self._lock = threading.Lock()
 
     def _text(self, source: str) -> tuple[str, tuple[int, ...]] | None:
@@ -28,22 +33,27 @@ class CitationVerifier:
         if not path.is_relative_to(self.corpus_dir):
             return None
         try:
-            st = path.stat()
-        except OSError:
+            data = read_file(path)
+        except SkipFile:
             return None
-        stamp = (st.st_mtime_ns, st.st_size)
+        digest = file_sha256(data)
         with self._lock:
             hit = self._cache.get(source)
-        if hit is not None and hit[0] == stamp:
+        if hit is not None and hit[0] == digest:
             return hit[1], hit[2]
         try:
-            text, _, _ = read_source_text(path)
+            text, _, _ = decode_source(path, data)
         except SkipFile:
             return None
         starts = line_starts_of(text)
         with self._lock:
-            self._cache[source] = (stamp, text, starts)
+            self._cache[source] = (digest, text, starts)
         return text, starts
+
+    def holds(self, passage: Passage) -> bool:
+        """True when the passage is still the text of its file there, so it can be cited."""
+        got = self._text(passage.source)
+        return got is not None and got[0][passage.start_char : passage.end_char] == passage.text
 
     def verify(self, citation: Citation) -> bool:
         """True when the quote is exactly the file's text at its span and line numbers."""

@@ -52,15 +52,36 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _settings(**overrides: object) -> Settings:
+    """The settings, checked: a bad value, an unreadable `.env` or a missing corpus folder
+    is one line naming what to fix, before anything is written to the data dir."""
     from pydantic import ValidationError
 
+    from qabot.ingest import corpus_root
     from qabot.settings import Settings
 
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
     except ValidationError as exc:
-        lines = [f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        raise Exit("invalid settings:\n" + "\n".join(lines)) from None
+        problems = "; ".join(
+            f"{_env_name(e['loc'])} {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+        )
+        raise Exit(f"invalid settings: {problems} (set in the environment or .env)") from None
+    except UnicodeDecodeError as exc:  # only the .env file is decoded here
+        env_file = Settings.model_config.get("env_file")
+        raise Exit(
+            f"{env_file} is not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start});"
+            f" save {env_file} as UTF-8"
+        ) from None
+    corpus_root(settings)
+    return settings
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    """The variable that sets a settings field, as the user wrote it."""
+    from qabot.settings import Settings
+
+    name = str(loc[0]) if loc else "?"
+    return f"QABOT_{name.upper()}:" if name in Settings.model_fields else f"{name}:"
 
 
 def _corpus_settings(corpus: Path | None) -> Settings:
@@ -158,10 +179,13 @@ def _ingest(
         return qa.ingest(paths or [], rebuild=rebuild, progress=bars)  # type: ignore[arg-type]
 
 
-def _fail(exc: BaseException) -> None:
-    from rich.markup import escape
+def _fail(exc: BaseException, hint: str = "") -> None:
+    from rich.text import Text
 
-    _console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+    from qabot.domain import displayable
+
+    message = " ".join(displayable(str(exc) or type(exc).__name__).split()) + hint  # one line
+    _console(stderr=True).print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -223,9 +247,10 @@ def ingest(
 
 
 def _handle(exc: BaseException) -> None:
+    """One line on stderr and exit code 2; the traceback of an unexpected error with -v."""
     from qabot.embeddings import ModelNotFound
     from qabot.evaluate import FixtureError
-    from qabot.index import IndexMismatch
+    from qabot.index import IndexMismatch, StoreUnavailable
     from qabot.ingest import CorpusError, IngestLocked
     from qabot.telegram_bot import TelegramConfigError
 
@@ -238,23 +263,28 @@ def _handle(exc: BaseException) -> None:
             CorpusError,
             FixtureError,
             ModelNotFound,
+            StoreUnavailable,
             TelegramConfigError,
         ),
     ):
         _fail(exc)
     if isinstance(exc, (typer.Exit, KeyboardInterrupt)):
         raise exc
-    logger.exception("unexpected error")
-    _fail(exc)
+    if logger.isEnabledFor(logging.INFO):
+        logger.exception("unexpected error")
+        _fail(exc)
+    _fail(exc, " (run again with -v for the details)")
 
 
 def _ready_qa(settings: Settings, console: Console) -> QA:
     """A QA whose index holds the corpus (ingested on first use)."""
+    from rich.text import Text
+
     from qabot.terminal import render_report
 
     qa = _qa(settings)
     if qa.index.count() == 0:
-        console.print(f"First run: indexing {settings.corpus_dir} …")
+        console.print(Text(f"First run: indexing {settings.corpus_dir} …"))
         render_report(console, _ingest(qa, console))
     return qa
 
@@ -355,9 +385,11 @@ def chat(corpus: Corpus = None, verbose: Verbose = False) -> None:
             raise state["error"]  # type: ignore[misc]
         report = state.pop("report", None)
         if report is not None:
+            from rich.text import Text
+
             from qabot.terminal import render_report
 
-            console.print(f"First run: indexed {settings.corpus_dir}.")
+            console.print(Text(f"First run: indexed {settings.corpus_dir}."))
             render_report(console, report)  # type: ignore[arg-type]
         if not state.get("announced"):
             state["announced"] = True
@@ -409,6 +441,8 @@ def eval_(
     """Measure retrieval and answers against a fixture set (metrics: docs/DESIGN.md)."""
     _configure_logging(verbose)
     try:
+        from rich.markup import escape
+
         from qabot.evaluate import load_fixtures, run_fixtures
         from qabot.qa import QA
 
@@ -421,7 +455,7 @@ def eval_(
         report = _ingest(qa, console)
         if report.changed:
             console.print(
-                f"indexed {settings.corpus_dir}: {len(report.added)} added, "
+                f"indexed {escape(str(settings.corpus_dir))}: {len(report.added)} added, "
                 f"{len(report.updated)} updated, {len(report.removed)} removed"
             )
         qa.warm_up()
@@ -445,7 +479,7 @@ def eval_(
         else:
             from rich.table import Table
 
-            table = Table(title=f"qabot eval — {fixtures.name} ({retriever})")
+            table = Table(title=f"qabot eval — {escape(fixtures.name)} ({retriever})")
             table.add_column("metric")
             table.add_column("value", justify="right")
             for name, value in metrics.items():

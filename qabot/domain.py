@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -128,11 +129,21 @@ class Answer:
 REFUSAL_TEXT = "I could not find that in the corpus."
 
 #: Bidi embedding, override and isolate controls. Shown as they are, they reorder what the
-#: reader sees, so a quote would not read as the file does ("Trojan Source"). Passages keep
-#: them (they must match the file); renderers drop them with `displayable`.
-_BIDI_CONTROLS: dict[int, None] = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+#: reader sees, so a quote would not read as the file does ("Trojan Source"). C0 and C1
+#: control characters (but newline and tab) would reach the terminal as commands: ESC starts
+#: the sequences that retitle a window or clear the screen. Passages keep them all (they must
+#: match the file); renderers drop them with `displayable`.
+_HIDDEN: dict[int, None] = dict.fromkeys(
+    [
+        *(c for c in range(0x20) if chr(c) not in "\t\n"),
+        *range(0x7F, 0xA0),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+)
+_PRINTABLE_ASCII = re.compile(r"[\t\n\x20-\x7e]*")
 
 
 def displayable(text: str) -> str:
-    """`text` as a terminal or chat shows it: without bidi controls."""
-    return text if text.isascii() else text.translate(_BIDI_CONTROLS)
+    """`text` as a terminal or chat shows it: without control characters or bidi controls."""
+    return text if _PRINTABLE_ASCII.fullmatch(text) else text.translate(_HIDDEN)

@@ -30,10 +30,17 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSION = "1"
 #: The generation of a collection that no ingest has finished writing yet.
 EMPTY_GENERATION = "empty"
+#: Suffixes of the collection a rebuild fills, and of the one it replaces (for a moment).
+REBUILD_SUFFIX = "-rebuild"
+RETIRED_SUFFIX = "-retired"
 
 
 class IndexMismatch(RuntimeError):
     """The collection was built with another embedding model, backend or schema."""
+
+
+class StoreUnavailable(RuntimeError):
+    """The Chroma server named in the settings cannot be reached."""
 
 
 class WriterBusy(RuntimeError):
@@ -68,13 +75,21 @@ def make_client(settings: Settings) -> Any:
         headers = {}
         if settings.chroma_auth_token is not None:
             headers["Authorization"] = f"Bearer {settings.chroma_auth_token.get_secret_value()}"
-        return chromadb.HttpClient(
-            host=settings.chroma_host,
-            port=settings.chroma_port,
-            ssl=settings.chroma_ssl,
-            headers=headers,
-            settings=chroma_settings,
-        )
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                ssl=settings.chroma_ssl,
+                headers=headers,
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # noqa: BLE001 - chromadb says ValueError; httpx others
+            scheme = "https" if settings.chroma_ssl else "http"
+            raise StoreUnavailable(
+                f"cannot reach the Chroma server at {scheme}://{settings.chroma_host}:"
+                f"{settings.chroma_port} ({exc}); start it, fix QABOT_CHROMA_HOST / "
+                f"QABOT_CHROMA_PORT, or unset QABOT_CHROMA_HOST to use the embedded store"
+            ) from exc
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
@@ -255,6 +270,7 @@ class PassageIndex:
         self._own_client = client is None
         self.client = client if client is not None else make_client(settings)
         self.name = collection_name(settings)
+        self._live_name: str | None = None  # during a rebuild: the collection readers use
         self._lock = threading.RLock()
         self._collection: Any = None
         self._generation: str | None = None
@@ -304,20 +320,6 @@ class PassageIndex:
                     if key != "qabot_schema"
                     else f"the index {self.name!r} has schema {have}; run `qabot ingest --rebuild`"
                 )
-
-    def drop(self) -> None:
-        """Delete the collection and its BM25 index (for --rebuild)."""
-        with self._lock:
-            try:
-                self.client.delete_collection(self.name)
-            except Exception:  # noqa: BLE001 - absent is fine
-                logger.debug("no collection %s to delete", self.name)
-            shutil.rmtree(self._bm25_dir, ignore_errors=True)
-            self._collection = None
-            self._generation = None
-            self.passages = {}
-            self._bm25 = None
-            self._vector_cache.clear()
 
     def _reopen(self) -> None:
         """A new embedded client: the old one keeps the vector index it loaded in memory and
@@ -595,9 +597,7 @@ class PassageIndex:
     def _metadata(self) -> dict[str, Any]:
         """The collection's metadata as stored now (not as cached when it was opened)."""
         self._collection = self.client.get_collection(self.name, embedding_function=None)
-        meta = dict(self._collection.metadata or {})
-        meta.pop("hnsw:space", None)
-        return meta
+        return _stored_metadata(self._collection)
 
     def mark_changed(self, dimension: int | None) -> None:
         """Stamp a new generation so that readers reload, and record the vector size."""
@@ -639,21 +639,95 @@ class PassageIndex:
             return crashed
 
     def renew_writer(self, holder: str) -> None:
-        """Refresh the claim's heartbeat; fails if another writer took the collection over."""
+        """Refresh the claim's heartbeat; fails if another writer took the collection over.
+
+        During a rebuild the live collection's claim is renewed too: it is what another
+        ingest looks at."""
         with self._lock:
-            meta = self._metadata()
-            if meta.get("writer") != holder:
-                raise WriterBusy(str(meta.get("writer") or "?"), 0.0)
-            meta["writer_seen"] = time.time()
-            self.collection.modify(metadata=meta)
+            for col in self._claimed():
+                meta = _stored_metadata(col)
+                if meta.get("writer") != holder:
+                    raise WriterBusy(str(meta.get("writer") or "?"), 0.0)
+                meta["writer_seen"] = time.time()
+                col.modify(metadata=meta)
 
     def release_writer(self, holder: str) -> None:
         with self._lock:
-            meta = self._metadata()
-            if meta.get("writer") == holder:
-                meta["writer"] = ""
-                meta["writer_seen"] = 0.0
-                self.collection.modify(metadata=meta)
+            for col in self._claimed():
+                meta = _stored_metadata(col)
+                if meta.get("writer") == holder:
+                    meta["writer"] = ""
+                    meta["writer_seen"] = 0.0
+                    col.modify(metadata=meta)
+
+    def _claimed(self) -> list[Any]:
+        """The collections a writer holds: this one, and the live one during a rebuild."""
+        self._metadata()  # a fresh handle on this one
+        cols = [self.collection]
+        if self._live_name is not None:
+            try:
+                cols.append(self.client.get_collection(self._live_name, embedding_function=None))
+            except Exception:  # noqa: BLE001 - gone (a first ingest with --rebuild)
+                logger.debug("no live collection %s", self._live_name)
+        return cols
+
+    # --- rebuilding beside the live collection ------------------------------------------
+    # `qabot ingest --rebuild` fills a staging collection while readers (a running chat, a
+    # one-shot `qabot ask`) go on answering from the live one, the last complete generation;
+    # once the new one is complete and stamped, it takes the live one's name.
+
+    def begin_rebuild(self) -> None:
+        """Send everything written from now on to an empty staging collection."""
+        with self._lock:
+            self._live_name = self.name
+            self.name = self.name + REBUILD_SUFFIX
+            self._delete(self.name)  # left by a rebuild that died
+            self._reset()
+
+    def finish_rebuild(self) -> None:
+        """Put the (complete, stamped) staging collection in the live one's place."""
+        with self._lock:
+            live, staged = self._live_name, self.collection
+            if live is None:
+                return
+            retired = live + RETIRED_SUFFIX
+            self._delete(retired)
+            try:
+                self.client.get_collection(live, embedding_function=None).modify(name=retired)
+            except Exception:  # noqa: BLE001 - no live collection yet
+                logger.debug("no live collection %s to retire", live)
+            try:
+                staged.modify(name=live)
+            except Exception:  # noqa: BLE001
+                # A reader opened the name in the moment it was free and created it empty.
+                self._delete(live)
+                staged.modify(name=live)
+            self._delete(retired)
+            self.name, self._live_name = live, None
+            self._reset()
+
+    def abandon_rebuild(self) -> None:
+        """After a rebuild that failed: drop the staging collection; the live one stays."""
+        with self._lock:
+            if self._live_name is not None:
+                self._delete(self.name)
+                self.name, self._live_name = self._live_name, None
+                self._reset()
+
+    def _delete(self, name: str) -> None:
+        try:
+            self.client.delete_collection(name)
+        except Exception:  # noqa: BLE001 - absent is fine
+            logger.debug("no collection %s to delete", name)
+
+    def _reset(self) -> None:
+        """Forget the open collection and what was loaded from it."""
+        self._collection = None
+        self._generation = None
+        self.passages = {}
+        self._bm25 = None
+        self._matrix, self._matrix_ids = None, []
+        self._vector_cache.clear()
 
     def embed_missing(
         self, passages: Sequence[Passage], progress: Progress | None = None
@@ -672,6 +746,12 @@ class PassageIndex:
                 vectors[key] = vec.tolist()
             self._remember({k: vectors[k] for k in keys})
         return vectors, len(todo)
+
+
+def _stored_metadata(col: Any) -> dict[str, Any]:
+    meta = dict(col.metadata or {})
+    meta.pop("hnsw:space", None)
+    return meta
 
 
 def writer_id() -> str:

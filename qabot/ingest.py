@@ -73,6 +73,18 @@ class IngestProgress:
         """Bytes of a big file (read in windows) processed so far."""
 
 
+def corpus_root(settings: Settings) -> Path:
+    """The corpus folder, resolved; `CorpusError` if it is missing or not a folder."""
+    root = settings.corpus_dir.resolve()
+    if not root.is_dir():
+        what = "is a file, not a folder" if root.exists() else "does not exist"
+        raise CorpusError(
+            f"corpus folder {settings.corpus_dir} {what}; set QABOT_CORPUS_DIR (or --corpus) "
+            f"to the folder of articles"
+        )
+    return root
+
+
 def writer_lock(settings: Settings) -> FileLock:
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     return FileLock(str(settings.index_dir / "ingest.lock"), timeout=0)
@@ -124,6 +136,9 @@ class Ingestor:
                 raise IngestLocked(str(exc)) from None
             try:
                 return self._run(paths, rebuild, progress or IngestProgress(), holder, crashed)
+            except BaseException:
+                self.index.abandon_rebuild()
+                raise
             finally:
                 try:
                     self.index.release_writer(holder)
@@ -143,12 +158,7 @@ class Ingestor:
 
     def _scopes(self, paths: Sequence[Path]) -> list[tuple[Path, str]]:
         """(path, source prefix) of what to scan; every path must lie in the corpus folder."""
-        root = self.settings.corpus_dir.resolve()
-        if not root.is_dir():
-            raise CorpusError(
-                f"corpus folder {self.settings.corpus_dir} does not exist; create it or set "
-                f"QABOT_CORPUS_DIR"
-            )
+        root = corpus_root(self.settings)
         if not paths:
             return [(root, "")]
         scopes = []
@@ -179,15 +189,15 @@ class Ingestor:
         report = IngestReport()
         scopes = self._scopes(paths)
         root = self.settings.corpus_dir.resolve()
-        if rebuild:
-            self.index.drop()
+        if rebuild:  # readers go on with the live collection until this one is complete
+            self.index.begin_rebuild()
             self.index.claim_writer(holder, settle=0.0)
         stored = self.index.stored_files()
 
         on_disk: dict[str, Path] = {}
         for scope, _prefix in scopes:
-            for path, _ in iter_corpus_files(scope):
-                on_disk[path.relative_to(root).as_posix()] = path
+            for path, source in iter_corpus_files(scope, root, report.skipped):
+                on_disk[source] = path
         progress.scanning(len(on_disk))
         self._pending: list[Passage] = []
         self._pending_hash: dict[str, str] = {}
@@ -238,6 +248,7 @@ class Ingestor:
         self._flush(report, progress, holder)
         if report.changed or rebuild or crashed:
             self.index.mark_changed(self.index.embedder.dimension if report.embedded else None)
+            self.index.finish_rebuild()
             self.index.refresh(force=True)  # and BM25 rebuilt now, not by the first reader
             report.total_passages = len(self.index.passages)
         else:  # nothing written: no need to read every passage back

@@ -107,7 +107,14 @@ class QA:
         return self._llm_answerer
 
     def retrieve(self, query: str, k: int | None = None) -> Retrieval:
-        return self.searcher.search(query, k or self.settings.top_k)
+        """The ranked passages for `query`, only those that can be cited: a passage whose
+        file changed or is gone, or now lies outside the corpus folder, is never shown."""
+        retrieval = self.searcher.search(query, k or self.settings.top_k)
+        citable = tuple(p for p in retrieval.passages if self.verifier.holds(p))
+        if dropped := len(retrieval.passages) - len(citable):
+            logger.info("%d passages are no longer in their files; ingest again", dropped)
+            retrieval = replace(retrieval, passages=citable)
+        return retrieval
 
     def ask(
         self,

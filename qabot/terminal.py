@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from rich.console import Console, Group, RenderableType
-from rich.markup import escape
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -50,9 +49,9 @@ def _indented(console: Console, text: Text, bottom: int = 0) -> RenderableType:
 
 def render_answer(console: Console, answer: Answer) -> None:
     if answer.notice:
-        console.print(Text(answer.notice, style="dim italic"))
+        console.print(Text(displayable(answer.notice), style="dim italic"))
     if answer.refused:
-        console.print(Text(answer.text, style="yellow"))
+        console.print(Text(displayable(answer.text), style="yellow"))
         return
     if answer.short_answer:
         console.print(Text(displayable(answer.short_answer), style="bold"))
@@ -99,5 +98,5 @@ def render_report(console: Console, report: IngestReport) -> None:
         skipped.add_column("file")
         skipped.add_column("reason")
         for s in report.skipped:
-            skipped.add_row(escape(s.source), escape(s.reason))
+            skipped.add_row(Text(displayable(s.source)), Text(displayable(s.reason)))
         console.print(skipped)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,4 +38,18 @@ def test_a_file_edited_after_ingest_fails_the_check(corpus: Path) -> None:
     assert verifier.verify(good)
     path = corpus / CARTER
     path.write_text("Inserted line\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert not verifier.verify(good)
+
+
+def test_an_edit_that_keeps_size_and_mtime_fails_the_check(corpus: Path) -> None:
+    """A running chat must not trust a cached copy: same length, mtime put back, still seen."""
+    verifier = CitationVerifier(corpus)
+    good = _citation(corpus)
+    assert verifier.verify(good)
+    path = corpus / CARTER
+    st = path.stat()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("50-minute phone call", "90-minute phone call"), encoding="utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
     assert not verifier.verify(good)

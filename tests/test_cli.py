@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from qabot.cli import app
+from qabot.domain import Answer
+from qabot.repl import Repl
 from tests import subprocs
-from tests.common import CARTER, FIXTURES
+from tests.common import CARTER, FIXTURES, SEEDS
 
 
 def _env(corpus: Path, data: Path) -> dict[str, str]:
@@ -49,6 +55,8 @@ def test_chat_repl_over_stdin_indexes_on_first_use(corpus: Path, tmp_path: Path)
             "/sources",
             "What is the capital of Australia?",
             "/nonsense",
+            "/[/]",  # was a MarkupError that ended the session
+            "/[blink]x[/blink]",  # was shown as /x
             "exit",
             "/reset",  # never reached
         ]
@@ -67,6 +75,21 @@ def test_chat_repl_over_stdin_indexes_on_first_use(corpus: Path, tmp_path: Path)
     assert "No answer yet" in out
     assert "I could not find that in the corpus." in out
     assert "Unknown command '/nonsense'" in out
+    assert "Unknown command '/[/]'" in out
+    assert "Unknown command '/[blink]x[/blink]'" in out
+
+
+def test_repl_shows_what_was_typed_and_errors_as_text() -> None:
+    def ask(question: str, history: list[str]) -> Answer:
+        raise ValueError(f"cannot answer [bold]{question}[/] \x1b]0;owned\x07")
+
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    repl = Repl(ask, console)
+    for line in ("/[/]", "/[red]x[/red]", "What about [/]?"):
+        assert repl.handle(line)
+    out = console.file.getvalue()
+    assert "Unknown command '/[/]'" in out and "Unknown command '/[red]x[/red]'" in out
+    assert "Error: cannot answer [bold]What about [/]?[/] ]0;owned" in out
 
 
 def test_eval_writes_records_in_the_design_shape(
@@ -220,3 +243,81 @@ def test_version_help_and_warm(tmp_path: Path) -> None:
     assert "Embedding model ready" in warmed.stdout
     cache = Path(environ["QABOT_MODEL_CACHE_DIR"])  # the session's, honoured over the default
     assert any(cache.glob("onnx/*/model*.onnx"))
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # nothing listens there once it is closed
+
+
+@pytest.mark.parametrize(
+    ("case", "needle"),
+    [
+        ("data dir under a file", "QABOT_DATA_DIR: data/sub lies under data, a file"),
+        ("dotenv not utf-8", ".env is not UTF-8 (byte 0xe9 at offset 19); save .env as UTF-8"),
+        ("chroma unreachable", "cannot reach the Chroma server at http://127.0.0.1:"),
+        ("bad collection", "QABOT_COLLECTION: 'my news!' is not a Chroma collection name"),
+        ("nan threshold", "QABOT_REFUSAL_THRESHOLD: Input should be a finite number"),
+        ("threshold over 1", "QABOT_REFUSAL_THRESHOLD: Input should be less than or equal to 1"),
+        ("empty data dir", "QABOT_DATA_DIR: is empty"),
+        ("empty corpus dir", "QABOT_CORPUS_DIR: is empty"),
+        (
+            "corpus is a file",
+            "corpus folder news.txt is a file, not a folder; set QABOT_CORPUS_DIR",
+        ),
+        ("corpus missing", "corpus folder nope does not exist; set QABOT_CORPUS_DIR"),
+        ("corrupt store", "file is not a database (run again with -v for the details)"),
+    ],
+)
+def test_config_and_store_errors_are_one_line(case: str, needle: str, tmp_path: Path) -> None:
+    """Each is one line on stderr naming the fix, a non-zero exit, and no traceback."""
+    (tmp_path / "news.txt").write_text("Not A Folder\n\nA file where a folder should be.\n")
+    settings = {"corpus_dir": SEEDS, "data_dir": "d"}
+    if case == "data dir under a file":
+        (tmp_path / "data").write_text("")
+        settings["data_dir"] = "data/sub"
+    elif case == "dotenv not utf-8":
+        (tmp_path / ".env").write_bytes(b"QABOT_TOP_K=5\n# caf\xe9\n")
+    elif case == "chroma unreachable":
+        settings.update(chroma_host="127.0.0.1", chroma_port=_closed_port())
+    elif case == "bad collection":
+        settings["collection"] = "my news!"
+    elif case == "nan threshold":
+        settings["refusal_threshold"] = "nan"
+    elif case == "threshold over 1":
+        settings["refusal_threshold"] = "1.5"
+    elif case == "empty data dir":
+        settings["data_dir"] = ""
+    elif case == "empty corpus dir":
+        settings["corpus_dir"] = ""
+    elif case == "corpus is a file":
+        settings["corpus_dir"] = "news.txt"
+    elif case == "corpus missing":
+        settings["corpus_dir"] = "nope"
+    elif case == "corrupt store":
+        (tmp_path / "d" / "chroma").mkdir(parents=True)
+        (tmp_path / "d" / "chroma" / "chroma.sqlite3").write_text("not a database")
+    proc = subprocess.run(
+        [*subprocs.QABOT, "ingest"],
+        env=subprocs.env(**settings),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1, proc.stderr
+    assert needle in proc.stderr, proc.stderr
+    if case.startswith("corpus"):
+        assert not (tmp_path / "d").exists()  # nothing written for a corpus that is not there
+    if case == "corrupt store":  # an unexpected error: its traceback only with -v
+        verbose = subprocess.run(
+            [*subprocs.QABOT, "ingest", "-v"],
+            env=subprocs.env(**settings),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert "Traceback" in verbose.stderr and verbose.returncode != 0

@@ -23,7 +23,7 @@ from qabot.loaders import SkipFile, iter_corpus_files, load_document
 from qabot.qa import QA
 from qabot.settings import Settings
 from tests import subprocs
-from tests.common import SHARED, needs_shared
+from tests.common import CARTER, COOK, SHARED, needs_shared
 
 FERRY = "Ferry Service To Glimmerbrook Resumes\n\nThe Glimmerbrook ferry, run by Osprey Lines, resumed sailing on Friday after repairs.\n"  # noqa: E501
 
@@ -148,6 +148,69 @@ def test_readers_answer_from_their_copy_during_a_rebuild(
     reader.index.refresh(force=True)
     assert set(reader.index.passages) == before  # then the rebuilt one (same content, same ids)
     assert "Shoigu" in reader.ask("who did Carter talk to?").text
+
+
+#: `qabot ingest`, stopping after each batch it writes (of one passage) until `<gate>/go`
+#: exists; `<gate>/half` says that it has written one.
+_PAUSED_INGEST = [
+    sys.executable,
+    "-c",
+    """
+import sys, time
+from pathlib import Path
+from qabot.ingest import Ingestor
+gate = Path(sys.argv.pop(1))
+Ingestor.FLUSH_PASSAGES = 1
+flush = Ingestor._flush
+def paused(self, *args):
+    flush(self, *args)
+    (gate / "half").touch()
+    while not (gate / "go").exists():
+        time.sleep(0.05)
+Ingestor._flush = paused
+from qabot.cli import main
+sys.argv[0] = "qabot"
+main()
+""",
+]
+
+
+def test_one_shot_ask_during_a_rebuild_answers_from_the_last_complete_index(
+    settings: Settings, tmp_path: Path
+) -> None:
+    QA(settings).ingest()
+    environ = subprocs.env(corpus_dir=settings.corpus_dir, data_dir=settings.data_dir)
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    rebuild = subprocess.Popen(
+        [*_PAUSED_INGEST, str(gate), "ingest", "--rebuild"],
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (gate / "half").exists() and rebuild.poll() is None:
+            assert time.monotonic() < deadline, "the rebuild never wrote its first passage"
+            time.sleep(0.05)
+        # the rebuild has written one passage of the first file; the answer is in the last
+        asked = subprocs.run(["ask", "--json", "Who is the Pentagon's press secretary?"], environ)
+        assert rebuild.poll() is None  # still rebuilding
+        assert asked.returncode == 0, asked.stderr
+        answer = json.loads(asked.stdout)
+        assert not answer["refused"] and "Peter Cook" in answer["answer"]
+        assert {p["source"] for p in answer["passages"]} >= {CARTER, COOK}
+    finally:
+        (gate / "go").touch()
+        out, err = rebuild.communicate(timeout=300)
+    assert rebuild.returncode == 0, err
+    reader = QA(settings)
+    reader.warm_up()
+    assert "Peter Cook" in reader.ask("Who is the Pentagon's press secretary?").text
+    names = [c.name for c in reader.index.client.list_collections()]
+    assert names == [reader.index.name]  # the staging and the retired collections are gone
+    assert_consistent(settings)
 
 
 # --- a big file and a big store, written by one process, read by another ------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from qabot.ingest import IngestProgress
 from qabot.qa import QA
 from qabot.settings import Settings
 from qabot.telegram_format import render_answer as tg_render_answer
-from qabot.terminal import render_answer
+from qabot.telegram_format import render_sources as tg_render_sources
+from qabot.terminal import render_answer, render_sources
 from tests.common import CARTER, COOK
 
 
@@ -133,3 +135,130 @@ def test_file_unreadable_mid_run_keeps_its_passages(settings: Settings, corpus: 
     report = qa.ingest()
     assert sorted(report.removed) == [CARTER, COOK]
     assert {p.source for p in qa.index.passages.values()} == {"new.txt"}
+
+
+def _deep_folder(top: Path, min_length: int = 4200) -> str:
+    """A chain of folders under `top` whose path is longer than PATH_MAX (made through
+    folder descriptors, as `mkdir -p` cannot), with an article at the bottom; its source."""
+    name = "d" * 200
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    parts: list[str] = []
+    try:
+        while len(str(top)) + len(parts) * (len(name) + 1) < min_length:
+            os.mkdir(name, dir_fd=fd)
+            child = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = child
+            parts.append(name)
+        article = os.open("deep.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(article, b"Deep Article Nobody Can Open\n\nIt is too deep to be read.\n")
+        os.close(article)
+    finally:
+        os.close(fd)
+    return "/".join([top.name, *parts, "deep.txt"])
+
+
+def test_bad_file_names_and_paths_over_path_max_are_skipped(
+    settings: Settings, corpus: Path
+) -> None:
+    # a Latin-1 "café.txt": its name is not UTF-8
+    (corpus / os.fsdecode(b"caf\xe9.txt")).write_bytes(b"Cafe\n\nThe owners marched.\n")
+    (corpus / "deep").mkdir()
+    deep = _deep_folder(corpus / "deep")
+    qa = QA(settings)
+    report = qa.ingest()
+    assert sorted(report.added) == [CARTER, COOK]  # the rest is indexed
+    reasons = {s.source: s.reason for s in report.skipped}
+    assert reasons.pop("caf\ufffd.txt") == "file name is not valid UTF-8; rename the file"
+    assert len(reasons) == 1
+    ((source, reason),) = reasons.items()
+    assert deep.startswith(source.rstrip("/")) and "too long" in reason
+    assert qa.ingest().skipped == report.skipped  # and so on every run
+
+
+SECRET = "Fleet Orders Leak\n\nThe launch code of the Zorbian fleet is 4471, the admiral wrote.\n"
+
+
+def test_links_are_followed_only_inside_the_corpus(
+    settings: Settings, corpus: Path, tmp_path: Path
+) -> None:
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "orders.txt").write_text(SECRET)
+    (corpus / "leak.txt").symlink_to(private / "orders.txt")
+    (corpus / "dangling.txt").symlink_to(corpus / "gone.txt")
+    (corpus / "loop-a.txt").symlink_to(corpus / "loop-b.txt")
+    (corpus / "loop-b.txt").symlink_to(corpus / "loop-a.txt")
+    (corpus / "up").symlink_to(corpus)
+    os.mkfifo(corpus / "pipe.txt")
+    (corpus / "alias.txt").symlink_to(corpus / COOK)  # a link within the corpus is fine
+    qa = QA(settings)
+    report = qa.ingest()
+    assert sorted(report.added) == sorted([CARTER, COOK, "alias.txt"])
+    assert {s.source: s.reason for s in report.skipped} == {
+        "leak.txt": "link leads outside the corpus folder (not followed)",
+        "dangling.txt": "dangling link (its target does not exist)",
+        "loop-a.txt": "link loop",
+        "loop-b.txt": "link loop",
+        "up": "link to a folder (not followed)",
+        "pipe.txt": "not a regular file (a FIFO)",
+    }
+    assert not any("Zorbian" in p.text for p in qa.index.passages.values())
+
+
+def test_sources_show_only_passages_that_can_be_cited(
+    settings: Settings, corpus: Path, tmp_path: Path
+) -> None:
+    """An index that holds a file which has since left the corpus (moved out, a link left in
+    its place) never shows that file's text: not in an answer, nor in /sources."""
+    (corpus / "orders.txt").write_text(SECRET)
+    qa = QA(settings)
+    qa.ingest()
+    private = tmp_path / "private"
+    private.mkdir()
+    shutil.move(corpus / "orders.txt", private / "orders.txt")
+    (corpus / "orders.txt").symlink_to(private / "orders.txt")
+    answer = qa.ask("What is the launch code of the Zorbian fleet?")
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    render_sources(console, answer)
+    render_answer(console, answer)
+    shown = console.file.getvalue() + tg_render_sources(answer) + tg_render_answer(answer)
+    assert answer.passages and "4471" not in shown and "admiral" not in shown
+
+
+def test_terminal_escape_sequences_in_an_article_never_reach_the_screen(
+    settings: Settings, corpus: Path
+) -> None:
+    """ESC ] 0 ; retitles the terminal window, ESC [ 2 J clears it, a C1 CSI (U+009B) does the
+    same on some terminals: renderers drop them, the passages and quotes keep them."""
+    text = (
+        "Quarry \x1b]0;owned\x07Council Votes On Expansion\n\n"
+        "The Brackwater quarry council voted\x1b[2J\x9b2J on Monday to expand the eastern pit "
+        "by forty hectares, after a two-year planning dispute with residents.\n\n"
+        "Residents of the village of Hollin said the blasting already shakes their windows, "
+        "and they promised to take the decision to the planning inspectorate in the spring.\n\n"
+        "The quarry employs ninety people and has supplied limestone to the county since 1921.\n"
+    )
+    (corpus / "quarry.txt").write_text(text)
+    qa = QA(settings)
+    assert "quarry.txt" in qa.ingest().added
+    answer = qa.ask("What did the Brackwater quarry council vote on Monday?")
+    assert answer.citations and answer.citations[0].source == "quarry.txt"
+    assert "\x1b[2J" in answer.citations[0].quote  # the quote is the file's text ...
+    assert all(qa.verifier.verify(c) for c in answer.citations)  # ... so it verifies
+    refused = qa.ask("How many hectares did the Brackwater council sell in 1990?")
+    assert refused.refused
+    console = Console(file=io.StringIO(), width=200, force_terminal=True)
+    for shown in (answer, refused):
+        render_answer(console, shown)
+        render_sources(console, shown)
+    terminal = console.file.getvalue()
+    telegram = "".join(
+        render(a) for a in (answer, refused) for render in (tg_render_answer, tg_render_sources)
+    )
+    for out in (terminal, telegram):
+        assert "voted" in out and "owned" in out
+        assert "\x07" not in out and "\x9b" not in out and "]0;" not in out.replace("]0;o", "")
+    # the terminal output still has Rich's own colour codes, but none from the article
+    assert "\x1b]" not in terminal and "\x1b[2J" not in terminal
+    assert "\x1b" not in telegram

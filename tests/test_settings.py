@@ -74,3 +74,27 @@ def test_the_user_config_env_is_read_and_the_local_one_wins(
     monkeypatch.setenv("QABOT_TOP_K", "3")
     assert Settings().top_k == 3
     assert Settings(_env_file=None).candidates == 40  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("QABOT_REFUSAL_THRESHOLD", "nan"),
+        ("QABOT_REFUSAL_THRESHOLD", "-inf"),
+        ("QABOT_REFUSAL_THRESHOLD", "1.01"),
+        ("QABOT_DENSE_WEIGHT", "inf"),
+        ("QABOT_LLM_TIMEOUT", "nan"),
+        ("QABOT_DATA_DIR", ""),
+        ("QABOT_CORPUS_DIR", "  "),
+        ("QABOT_COLLECTION", "ab"),
+        ("QABOT_COLLECTION", "news..archive"),
+        ("QABOT_COLLECTION", "10.0.0.1"),
+        ("QABOT_COLLECTION", "-news"),
+    ],
+)
+def test_values_that_would_silently_misbehave_are_rejected(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name.removeprefix("QABOT_").lower()):
+        Settings(_env_file=None)  # type: ignore[call-arg]
