@@ -52,11 +52,10 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _settings(**overrides: object) -> Settings:
-    """The settings, checked: a bad value, an unreadable `.env` or a missing corpus folder
-    is one line naming what to fix, before anything is written to the data dir."""
+    """The settings, checked: a bad value or an unreadable `.env` is one line naming what to
+    fix, before anything is written to the data dir."""
     from pydantic import ValidationError
 
-    from qabot.ingest import corpus_root
     from qabot.settings import Settings
 
     try:
@@ -72,7 +71,6 @@ def _settings(**overrides: object) -> Settings:
             f"{env_file} is not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start});"
             f" save {env_file} as UTF-8"
         ) from None
-    corpus_root(settings)
     return settings
 
 
@@ -85,15 +83,17 @@ def _env_name(loc: tuple[int | str, ...]) -> str:
 
 
 def _corpus_settings(corpus: Path | None) -> Settings:
-    """Settings for a command that reads a corpus, which must exist (never a silent default)."""
+    """Settings for a command that reads a corpus, which must be a folder (never a silent
+    default): one line naming the fix otherwise, before anything is written."""
+    from qabot.ingest import corpus_root
+
     settings = _settings(corpus_dir=corpus)
-    if not settings.corpus_dir.is_dir():
-        if "corpus_dir" not in settings.model_fields_set:
-            raise Exit(
-                f"no corpus given and no {settings.corpus_dir}/ folder here: "
-                "pass --corpus PATH (or set QABOT_CORPUS_DIR)"
-            )
-        raise Exit(f"corpus folder {settings.corpus_dir} does not exist")
+    if not settings.corpus_dir.exists() and "corpus_dir" not in settings.model_fields_set:
+        raise Exit(
+            f"no corpus given and no {settings.corpus_dir}/ folder here: "
+            "pass --corpus PATH (or set QABOT_CORPUS_DIR)"
+        )
+    corpus_root(settings)
     return settings
 
 

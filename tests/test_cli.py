@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from qabot.cli import app
 from qabot.domain import Answer
 from qabot.repl import Repl
+from qabot.settings import Settings
 from tests import subprocs
 from tests.common import CARTER, FIXTURES, SEEDS
 
@@ -296,8 +297,9 @@ def test_config_and_store_errors_are_one_line(case: str, needle: str, tmp_path: 
     elif case == "corpus missing":
         settings["corpus_dir"] = "nope"
     elif case == "corrupt store":
-        (tmp_path / "d" / "chroma").mkdir(parents=True)
-        (tmp_path / "d" / "chroma" / "chroma.sqlite3").write_text("not a database")
+        chroma = Settings(_env_file=None, corpus_dir=SEEDS, data_dir=tmp_path / "d").chroma_dir  # type: ignore[call-arg]
+        chroma.mkdir(parents=True)
+        (chroma / "chroma.sqlite3").write_text("not a database")
     proc = subprocess.run(
         [*subprocs.QABOT, "ingest"],
         env=subprocs.env(**settings),
