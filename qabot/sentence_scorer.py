@@ -97,8 +97,11 @@ class SentenceScorer:
 
     def question(self, question: str, query: str) -> Question:
         now = terms(question)
-        # Earlier turns folded into the query give context; the question itself asks.
-        weights = {t: 0.5 * self.idf(t) for t in terms(query)}
+        # Earlier turns folded into the query give context; the question itself asks. At a
+        # tenth of the weight, the words of the last question no longer pull its own answer
+        # back ("How old is she?" after "Who got an Oscar nomination?"): BBC dev follow-ups
+        # 0.613 -> 0.677 answer_hit (0.5 before).
+        weights = {t: 0.1 * self.idf(t) for t in terms(query)}
         for t in now:
             weights[t] = self.idf(t)
         pairs = frozenset(zip(now, now[1:], strict=False))
