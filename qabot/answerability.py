@@ -6,13 +6,14 @@ best sentence (1) is likely enough to hold the answer (the sentence scorer's pro
 least the threshold), (2) a top sentence holds a span of the asked kind when the question
 asks for a number (a sum for "how much did it cost", a date for "when"), and (3) comes from an
 article that mentions every year, number and name the question is about (a question about
-2007 is not answered by a 2004 story). The extractive answerer applies it; the LLM path does
-not yet.
+2007 is not answered by a 2004 story). The extractive answerer applies it, and the LLM is
+asked only when it says answer.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from qabot.answer_types import NUMERIC_TYPES
@@ -63,21 +64,24 @@ def judge(
     passages: tuple[Passage, ...],
     kind: str,
     threshold: float,
+    article_text: Callable[[str], str] | None = None,
 ) -> Verdict:
     """The verdict on answering `question` from `ranked[0]`, the top-scored sentence.
 
-    A question whose constraints the article does not meet gets evidence 0, so that a
-    threshold calibrated on `evidence` alone (`qabot eval --calibrate`) still refuses it.
+    `article_text(source)` gives the whole indexed text of an article; without it, the
+    retrieved passages of the article stand for it. A question whose constraints the article
+    does not meet gets evidence 0, so that a threshold calibrated on `evidence` alone
+    (`qabot eval --calibrate`) still refuses it.
     """
     if not ranked:
         return Verdict(False, 0.0)
     best = ranked[0]
     closest = best.passage
-    # What the article says, as far as retrieval brought it: every retrieved passage of it.
-    article = " ".join(
-        [closest.title]
-        + [p.text for p in passages if p.source == closest.source or closest.source in p.also_in]
-    )
+    retrieved = [
+        p.text for p in passages if p.source == closest.source or closest.source in p.also_in
+    ]
+    whole = article_text(closest.source) if article_text else ""
+    article = " ".join([closest.title, whole or " ".join(retrieved)])
     article_terms = set(terms(article))
     prefixes = {t[:4] for t in article_terms if len(t) >= 4}
     text = " ".join(article.split())
@@ -85,9 +89,13 @@ def judge(
         if c[0].isdigit():
             if re.search(rf"(?<![\d]){re.escape(c)}(?![\d])", text):
                 continue
-            # An undated story may be about the year asked; one that names other years is not.
-            if _YEAR.match(c) and not _ANY_YEAR.search(text):
-                continue
+            # A story may be about the year asked without writing it: when it names no year,
+            # or when the year asked is the one after the latest it names (a story of early
+            # 2005 speaks of "last year's" 2004). One that names other years is not.
+            if _YEAR.match(c):
+                years = [int(y) for y in _ANY_YEAR.findall(text)]
+                if not years or int(c) == max(years) + 1:
+                    continue
             return Verdict(False, 0.0, c, closest)
         if (c.isupper() and len(c) <= 4) or _DEMONYM.match(c):
             continue  # spelt otherwise in the article: "UN" / "United Nations", "American" / "US"

@@ -28,11 +28,13 @@ class ExtractiveAnswerer:
         scorer: SentenceScorer,
         threshold: float,
         max_sentences: int = 2,
+        article_text: Callable[[str], str] | None = None,
     ) -> None:
         self.verifier = verifier
         self.scorer = scorer
         self.threshold = threshold
         self.max_sentences = max_sentences
+        self.article_text = article_text
 
     def select(
         self, question: str, query: str, retrieval: Retrieval
@@ -40,7 +42,15 @@ class ExtractiveAnswerer:
         """The sentences, best first, and the verdict on answering from the first."""
         q = self.scorer.question(question, query)
         ranked = self.scorer.sentences(q, retrieval.passages, retrieval.dense)
-        return ranked, judge(question, ranked, retrieval.passages, q.kind, self.threshold)
+        verdict = judge(
+            question,
+            ranked,
+            retrieval.passages,
+            q.kind,
+            self.threshold,
+            self.article_text,
+        )
+        return ranked, verdict
 
     def answer(self, question: str, query: str, retrieval: Retrieval) -> Answer:
         ranked, verdict = self.select(question, query, retrieval)

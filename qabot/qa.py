@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from qabot.citations import CitationVerifier
 from qabot.conversation import condense
-from qabot.domain import Answer
+from qabot.domain import Answer, Passage
 from qabot.embeddings import get_embedder
 from qabot.extractive import ExtractiveAnswerer, idf_from_counts
 from qabot.index import PassageIndex
@@ -46,6 +46,7 @@ class QA:
         self.verifier = CitationVerifier(settings.corpus_dir)
         self._scorer_cache: SentenceScorer | None = None
         self._extractive: ExtractiveAnswerer | None = None
+        self._articles: tuple[object, dict[str, str]] = (None, {})
         self._llm_answerer: LLMAnswerer | None = None
         self._warm = threading.Lock()
 
@@ -88,6 +89,20 @@ class QA:
             self._scorer_cache = SentenceScorer(idf_from_counts(df, n))
         return self._scorer_cache
 
+    def _article_text(self, source: str) -> str:
+        """The indexed text of one article, its passages in file order (for refusal checks)."""
+        passages = self.index.passages
+        if self._articles[0] is not passages:  # a new snapshot: group it again
+            grouped: dict[str, list[Passage]] = {}
+            for p in passages.values():
+                grouped.setdefault(p.source, []).append(p)
+            texts = {
+                src: " ".join(p.text for p in sorted(ps, key=lambda p: p.start_char))
+                for src, ps in grouped.items()
+            }
+            self._articles = (passages, texts)
+        return self._articles[1].get(source, "")
+
     def _answerer(self) -> ExtractiveAnswerer:
         if self._extractive is None:
             self._extractive = ExtractiveAnswerer(
@@ -95,6 +110,7 @@ class QA:
                 self._scorer(),
                 self.settings.refusal_threshold,
                 self.settings.max_answer_sentences,
+                self._article_text,
             )
         return self._extractive
 
