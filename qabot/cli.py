@@ -51,6 +51,25 @@ def _configure_logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _log_to_file(path: Path) -> None:
+    """Send log records to `path` instead of the terminal (the REPL without -v: warnings must
+    not print into the conversation)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.StreamHandler) and not isinstance(
+            handler, logging.FileHandler
+        ):
+            root.removeHandler(handler)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        root.addHandler(logging.NullHandler())
+        return
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+
+
 def _settings(**overrides: object) -> Settings:
     """The settings, checked: a bad value or an unreadable `.env` is one line naming what to
     fix, before anything is written to the data dir."""
@@ -315,15 +334,17 @@ def ask(
             from qabot.repl import TokenEcho
 
             echo = TokenEcho(_console())
-        answer = qa.ask(question, on_token=echo)
-        if echo is not None:
-            echo.finish()
+            echo.start()
+        try:
+            answer = qa.ask(question, on_token=echo)
+        finally:
+            streamed = echo.finish() if echo is not None else ""
         if as_json:
             sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) + "\n")
         else:
             from qabot.terminal import render_answer
 
-            render_answer(_console(), answer)
+            render_answer(_console(), answer, streamed=streamed)
     except Exception as exc:  # noqa: BLE001
         _handle(exc)
 
@@ -341,6 +362,8 @@ def chat(corpus: Corpus = None, verbose: Verbose = False) -> None:
     except Exception as exc:  # noqa: BLE001
         _handle(exc)
         return
+    if not verbose:
+        _log_to_file(settings.data_dir / "chat.log")
     console = _console()
     state: dict[str, object] = {}
     ready = threading.Event()

@@ -417,9 +417,7 @@ class QABot:
             logger.info("indexed %s: %d passages", self.settings.corpus_dir, report.total_passages)
         await asyncio.to_thread(self.qa.warm_up)
         articles, _ = self.qa.stats()
-        allowed = (
-            "everyone" if self.allowed is None else ", ".join(map(str, sorted(self.allowed)))
-        )
+        allowed = "everyone" if self.allowed is None else ", ".join(map(str, sorted(self.allowed)))
         # one line for the operator, with or without -v
         print(
             f"serving {articles} article{'s' * (articles != 1)} as @{app.bot.username}; "
