@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.openai_server import FakeOpenAI, Recorded, Reply, _words
+from tests.openai_server import FakeOpenAI, Recorded, _words
 
 logger = logging.getLogger(__name__)
 MODEL = "llama3.2:1b"

@@ -45,7 +45,7 @@ def test_ask_answers_through_ollama(seeded_data: tuple[Path, Path], server: Fake
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.count("Ash Carter spoke with Sergei Shoigu by telephone for 50 minutes [1].") == 1
-    assert f"[1] " in out and f"{CARTER}:" in out
+    assert "[1] " in out and f"{CARTER}:" in out
     assert "As checked" not in out and "thinking" not in out  # a pipe: plain answer text
     (body,) = _chat_requests(server)
     assert body["model"] == MODEL and body.get("stream", True) is True
