@@ -95,7 +95,8 @@ def test_docs_lists_twins_add_fetches_and_remove_deletes(tmp_path: Path, site: s
     assert docs["note.md"]["passages"] == 1
 
     result = subprocs.run(["docs", "--corpus", str(corpus)], environ)
-    assert url in result.stdout and "2024-03-05" in result.stdout and "carter-copy.txt" in result.stdout
+    assert url in result.stdout and "dated 2024-03-05" in result.stdout
+    assert "twins: carter-copy.txt" in result.stdout
     assert "5 articles" in result.stdout
 
     result = subprocs.run(
