@@ -51,6 +51,25 @@ def _configure_logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _log_to_file(path: Path) -> None:
+    """Send log records to `path` instead of the terminal (the REPL without -v: warnings must
+    not print into the conversation)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.StreamHandler) and not isinstance(
+            handler, logging.FileHandler
+        ):
+            root.removeHandler(handler)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        root.addHandler(logging.NullHandler())
+        return
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+
+
 def _settings(**overrides: object) -> Settings:
     """The settings, checked: a bad value or an unreadable `.env` is one line naming what to
     fix, before anything is written to the data dir."""
@@ -250,6 +269,7 @@ def _handle(exc: BaseException) -> None:
     """One line on stderr and exit code 2; the traceback of an unexpected error with -v."""
     from qabot.embeddings import ModelNotFound
     from qabot.evaluate import FixtureError
+    from qabot.fetch import FetchError
     from qabot.index import IndexMismatch, StoreUnavailable
     from qabot.ingest import CorpusError, IngestLocked
     from qabot.telegram_bot import TelegramConfigError
@@ -262,6 +282,7 @@ def _handle(exc: BaseException) -> None:
             IngestLocked,
             CorpusError,
             FixtureError,
+            FetchError,
             ModelNotFound,
             StoreUnavailable,
             TelegramConfigError,
@@ -315,15 +336,17 @@ def ask(
             from qabot.repl import TokenEcho
 
             echo = TokenEcho(_console())
-        answer = qa.ask(question, on_token=echo)
-        if echo is not None:
-            echo.finish()
+            echo.start()
+        try:
+            answer = qa.ask(question, on_token=echo)
+        finally:
+            streamed = echo.finish() if echo is not None else ""
         if as_json:
             sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) + "\n")
         else:
             from qabot.terminal import render_answer
 
-            render_answer(_console(), answer)
+            render_answer(_console(), answer, streamed=streamed)
     except Exception as exc:  # noqa: BLE001
         _handle(exc)
 
@@ -341,6 +364,8 @@ def chat(corpus: Corpus = None, verbose: Verbose = False) -> None:
     except Exception as exc:  # noqa: BLE001
         _handle(exc)
         return
+    if not verbose:
+        _log_to_file(settings.data_dir / "chat.log")
     console = _console()
     state: dict[str, object] = {}
     ready = threading.Event()
@@ -487,6 +512,213 @@ def eval_(
             _console().print(table)
     except Exception as exc:  # noqa: BLE001
         _handle(exc)
+
+
+docs_app = typer.Typer(
+    help="See what is indexed (qabot docs), or remove an article (qabot docs remove FILE).",
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(docs_app, name="docs")
+
+
+@docs_app.callback(invoke_without_command=True)
+def docs(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+    corpus: Corpus = None,
+    verbose: Verbose = False,
+) -> None:
+    """Every indexed article: file, title, date (where known), passages, twins (files with the
+    same text), when it was indexed, and the URL it was added from."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = corpus
+        return
+    _configure_logging(verbose)
+    try:
+        from rich.text import Text
+
+        from qabot.catalog import catalog
+        from qabot.domain import displayable
+        from qabot.ingest import corpus_root
+
+        settings = _corpus_settings(corpus)
+        root = corpus_root(settings)
+        entries = catalog(_qa(settings).index, root)
+        if as_json:
+            records = [e.to_dict() for e in entries]
+            sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+            return
+        console = _console()
+        if not entries:
+            console.print(
+                Text(f"Nothing from {root} is indexed yet: run `qabot ingest --corpus {root}`.")
+            )
+            return
+        for e in entries:
+            head = Text(displayable(e.source), style="green")
+            head.append(" — ").append(displayable(e.title or "(no title)"), style="bold")
+            if not e.in_folder:
+                head.append(" (file deleted; gone after the next ingest)", style="yellow")
+            facts = [
+                f"{e.passages} passage{'s' * (e.passages != 1)}",
+                f"dated {e.date}" if e.date else "date unknown",
+                f"indexed {e.indexed_at.replace('T', ' ')[:16]} UTC" if e.indexed_at else "",
+                f"twins: {', '.join(e.twins)}" if e.twins else "",
+                f"from {e.url}" if e.url else "",
+            ]
+            console.print(head)
+            console.print(Text("    " + displayable(" · ".join(f for f in facts if f)), "dim"))
+        passages = sum(e.passages for e in entries)
+        console.print(
+            Text(
+                f"{len(entries)} article{'s' * (len(entries) != 1)}, {passages} passages in "
+                f"the index of {root}."
+            )
+        )
+    except Exception as exc:  # noqa: BLE001
+        _handle(exc)
+
+
+@docs_app.command("remove")
+def docs_remove(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="The file, as `qabot docs` names it, or a path.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    corpus: Corpus = None,
+    verbose: Verbose = False,
+) -> None:
+    """Delete an article: its file from the corpus folder and its passages from the index.
+
+    (Removing it from the index alone would not last: the next ingest would index the file
+    again.) Asks first, unless --yes.
+    """
+    _configure_logging(verbose)
+    try:
+        from rich.text import Text
+
+        from qabot.catalog import catalog, find, forget_source
+        from qabot.ingest import corpus_root
+
+        settings = _corpus_settings(corpus or ctx.obj)
+        root = corpus_root(settings)
+        qa = _qa(settings)
+        entry = find(catalog(qa.index, root), root, file)
+        if entry is None:
+            raise Exit(f"{file} is not in the index of {root} (`qabot docs` lists what is)")
+        path = root / entry.source
+        console = _console()
+        if path.is_file():
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise Exit(f"this deletes {path}; pass --yes to confirm")
+                if not typer.confirm(
+                    f"Delete {path} and its {entry.passages} passages from the index?"
+                ):
+                    raise typer.Exit(1)
+            path.unlink()
+        forget_source(root, entry.source)
+        scope = path.parent
+        while not scope.is_dir():
+            scope = scope.parent
+        report = _ingest(qa, console, [scope])
+        if entry.source not in report.removed:
+            raise Exit(f"{entry.source} was deleted but is still in the index; run qabot ingest")
+        console.print(
+            Text(
+                f"Deleted {path} and its {entry.passages} passages from the index "
+                f"({report.total_passages} passages left)."
+            )
+        )
+    except Exception as exc:  # noqa: BLE001
+        _handle(exc)
+
+
+@app.command()
+def add(
+    items: Annotated[
+        list[str],
+        typer.Argument(help="Files to copy in, or http(s) URLs of articles.", metavar="FILE|URL"),
+    ],
+    corpus: Corpus = None,
+    verbose: Verbose = False,
+) -> None:
+    """Add articles to the corpus folder and index them: a file is copied in; a web page is
+    fetched and saved as a file, with its URL (and date, where the page gives one) recorded,
+    so that `qabot docs` shows where it came from."""
+    _configure_logging(verbose)
+    try:
+        from rich.text import Text
+
+        from qabot.ingest import corpus_root
+        from qabot.terminal import render_report
+
+        settings = _corpus_settings(corpus)
+        root = corpus_root(settings)
+        console = _console()
+        added: list[Path] = []
+        failures: list[str] = []
+        for item in items:
+            try:
+                added.append(_add_one(root, item, settings.llm_timeout))
+            except Exit as exc:
+                failures.append(str(exc))
+        if added:
+            report = _ingest(_qa(settings), console, added)
+            render_report(console, report)
+            for path in added:
+                console.print(Text(f"Added {path.relative_to(root).as_posix()}."))
+        if failures:
+            raise Exit("; ".join(failures))
+    except Exception as exc:  # noqa: BLE001
+        _handle(exc)
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """`folder/name`, or `folder/stem-2.ext`, ... when that is taken."""
+    path = folder / name
+    n = 2
+    while path.exists() or path.is_symlink():
+        path = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
+        n += 1
+    return path
+
+
+def _add_one(root: Path, item: str, timeout: float) -> Path:
+    """Put one file or fetched URL into the corpus folder; the path it now has there."""
+    import shutil
+    from datetime import UTC, datetime
+
+    from qabot.catalog import record_source
+    from qabot.fetch import FetchError, fetch, is_url
+    from qabot.loaders import SUPPORTED_SUFFIXES
+
+    if is_url(item):
+        try:
+            fetched = fetch(item, timeout=timeout)
+        except FetchError as exc:
+            raise Exit(str(exc)) from None
+        dest = _free_name(root, fetched.file_name())
+        dest.write_bytes(fetched.content)
+        record_source(
+            root,
+            dest.name,
+            url=fetched.url,
+            date=fetched.date,
+            added=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        return dest
+    src = Path(item).expanduser()
+    if not src.is_file():
+        raise Exit(f"{item}: no such file (give a file or an http(s) URL)")
+    if src.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise Exit(f"{item}: unsupported file type (qabot reads .txt, .md, .html, .htm, .pdf)")
+    real = src.resolve()
+    if real.is_relative_to(root.resolve()):
+        return real  # already in the corpus folder: only index it
+    dest = _free_name(root, src.name)
+    shutil.copyfile(src, dest)
+    return dest
 
 
 @app.command()

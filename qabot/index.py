@@ -489,6 +489,10 @@ class PassageIndex:
             for s in hashes
         }
 
+    def records(self) -> list[dict[str, Any]]:
+        """The metadata of every passage record (source, title, file_hash, indexed_at, ...)."""
+        return list(self._get_all(include=["metadatas"])["metadatas"])
+
     def existing_embeddings(self, text_hashes: Sequence[str]) -> dict[str, list[float]]:
         """Vectors already stored for these text hashes (identical text is embedded once).
 
@@ -572,6 +576,7 @@ class PassageIndex:
                         "file_hash": file_hash[p.source],
                         "n_passages": n_per_source[p.source],
                         "text_hash": th,
+                        "indexed_at": round(time.time(), 3),
                     }
                 )
             self.collection.upsert(

@@ -64,14 +64,16 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
     """The chat model named by `settings.llm` (`provider:model`), via `init_chat_model`.
 
     API keys come from the provider's usual variables (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...).
+    `ollama:<model>` talks to an Ollama server (`QABOT_LLM_BASE_URL`, else localhost:11434).
     """
     from langchain.chat_models import init_chat_model
 
-    kwargs: dict[str, Any] = {
-        "temperature": settings.llm_temperature,
-        "timeout": settings.llm_timeout,
-        "max_retries": settings.llm_max_retries,
-    }
+    kwargs: dict[str, Any] = {"temperature": settings.llm_temperature}
+    if settings.llm.partition(":")[0].strip().lower() == "ollama":
+        # ChatOllama has no timeout or retry fields: the timeout goes to its HTTP client
+        kwargs["client_kwargs"] = {"timeout": settings.llm_timeout}
+    else:
+        kwargs.update(timeout=settings.llm_timeout, max_retries=settings.llm_max_retries)
     if settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url
     return init_chat_model(settings.llm, **kwargs)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.status import Status
 from rich.text import Text
 
 from qabot.domain import Answer, displayable
@@ -27,21 +28,46 @@ AskFn = Callable[..., Answer]  # ask(question, history[, on_token]) -> Answer
 
 
 class TokenEcho:
-    """Prints an answer's tokens as they stream in; `finish` then rules off the checked answer."""
+    """Shows "thinking…" until the first checked sentence of a streamed answer arrives, then
+    each sentence as it comes; `finish` returns what was shown, so that the answer is not
+    printed twice. In a terminal "thinking…" is a spinner that goes away; in a pipe it is a
+    line, printed only when `pipe_notice`."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, pipe_notice: bool = False) -> None:
         self.console = console
-        self.started = False
+        self.pipe_notice = pipe_notice
+        self.shown: list[str] = []
+        self._status: Status | None = None
+
+    @property
+    def started(self) -> bool:
+        return bool(self.shown)
+
+    def start(self) -> None:
+        """Say that the answer is on its way."""
+        if self.console.is_terminal:
+            self._status = self.console.status("thinking…", spinner="dots")
+            self._status.start()
+        elif self.pipe_notice:
+            self.console.print(Text("thinking…", style="dim"))
+
+    def _stop_status(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
 
     def __call__(self, token: str) -> None:
-        self.started = True
+        self._stop_status()
+        self.shown.append(token)
         self.console.print(Text(displayable(token)), end="", soft_wrap=True)
 
-    def finish(self) -> None:
-        if self.started:
+    def finish(self) -> str:
+        """End the streamed text; the text shown."""
+        self._stop_status()
+        if self.shown:
             self.console.print()
-            self.console.rule("checked answer", style="dim")
-            self.started = False
+        text, self.shown = "".join(self.shown), []
+        return text
 
 
 class Repl:
@@ -102,29 +128,28 @@ class Repl:
         return True
 
     def _question(self, text: str) -> None:
-        echo = TokenEcho(self.console) if self.stream else None
+        echo = TokenEcho(self.console, pipe_notice=True) if self.stream else None
         try:
             if echo is not None:
+                echo.start()
                 answer = self.ask(text, list(self.history), echo)
             else:
                 answer = self.ask(text, list(self.history))
         except KeyboardInterrupt:  # Ctrl-C cancels this question, not the session
-            if echo is not None and echo.started:
-                self.console.print()
+            if echo is not None:
+                echo.finish()
             self.console.print("Cancelled.", style="dim")
             return
         except Exception as exc:  # keep the session alive, say what went wrong in one line
             logger.debug("question failed", exc_info=True)
-            if echo is not None and echo.started:
-                self.console.print()
+            if echo is not None:
+                echo.finish()
             self.console.print(Text.assemble(("Error: ", "red"), displayable(str(exc))))
             return
         self.last = answer
         self.answers.append(answer)
         self.history = (self.history + [text])[-self.max_turns :] if self.max_turns else []
-        if echo is not None:
-            echo.finish()
-        render_answer(self.console, answer)
+        render_answer(self.console, answer, streamed=echo.finish() if echo is not None else "")
 
     def save(self, target: str) -> None:
         """Write this conversation as Markdown to `target` (/save FILE)."""

@@ -139,8 +139,14 @@ class Settings(BaseSettings):
     history_turns: int = Field(20, ge=0, description="Chat turns kept per conversation.")
 
     # --- optional LLM -------------------------------------------------------------------
-    llm: str = Field("", description="Empty = extractive; else provider:model for init_chat_model.")
-    llm_base_url: str = Field("", description="Base URL of an OpenAI-compatible server.")
+    llm: str = Field(
+        "",
+        description="Empty = extractive; else provider:model for init_chat_model "
+        "(e.g. openai:gpt-4o-mini, ollama:llama3.2).",
+    )
+    llm_base_url: str = Field(
+        "", description="Base URL of an OpenAI-compatible server or of Ollama."
+    )
     llm_timeout: float = Field(30.0, gt=0, description="Seconds before an LLM call gives up.")
     llm_max_retries: int = Field(
         1, ge=0, description="Retries of a failed LLM request before falling back to extracts."

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -24,7 +25,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -58,7 +59,9 @@ COMMANDS = [
     BotCommand("ask", "Ask a question: /ask QUESTION"),
     BotCommand("sources", "The full passages behind the last answer"),
     BotCommand("reset", "Forget this conversation"),
+    BotCommand("whoami", "Your numeric user id (for the allowlist)"),
 ]
+PROBE_RETRIES = 3  # attempts to reach the Bot API at start, before giving up with one line
 
 
 class TelegramConfigError(Exception):
@@ -413,7 +416,14 @@ class QABot:
         if report is not None:
             logger.info("indexed %s: %d passages", self.settings.corpus_dir, report.total_passages)
         await asyncio.to_thread(self.qa.warm_up)
-        logger.info("qabot is answering on Telegram as @%s", app.bot.username)
+        articles, _ = self.qa.stats()
+        allowed = "everyone" if self.allowed is None else ", ".join(map(str, sorted(self.allowed)))
+        # one line for the operator, with or without -v
+        print(
+            f"serving {articles} article{'s' * (articles != 1)} as @{app.bot.username}; "
+            f"allowed: {allowed}",
+            flush=True,
+        )
 
     async def _post_shutdown(self, app: Application) -> None:
         self.store.close()
@@ -436,6 +446,9 @@ class QABot:
         if not isinstance(update, Update):
             raise ApplicationHandlerStop
         user = update.effective_user
+        if user is not None and self._is_whoami(update, context.bot.username or ""):
+            await self.whoami(update)
+            raise ApplicationHandlerStop
         if user is not None and self.is_allowed(user.id):
             return
         logger.info("ignored an update from an unlisted user (%s)", user.id if user else "none")
@@ -454,6 +467,36 @@ class QABot:
         except TelegramError as exc:
             logger.warning("could not tell an unlisted user so: %s", exc)
         raise ApplicationHandlerStop
+
+    def _is_whoami(self, update: Update, username: str) -> bool:
+        """Whether this is a new `/whoami` (or `/whoami@thisbot`): anyone may ask it in a
+        private chat, listed users in groups too."""
+        message, user = update.message, update.effective_user
+        if message is None or user is None or not message.text:
+            return False
+        command, _, target = message.text.split()[0].partition("@")
+        if command.lower() != "/whoami" or (target and target.lower() != username.lower()):
+            return False
+        return message.chat.type == ChatType.PRIVATE or self.is_allowed(user.id)
+
+    async def whoami(self, update: Update) -> None:
+        """Tell users their numeric id, and whether they may ask."""
+        message, user = update.message, update.effective_user
+        assert message is not None and user is not None
+        if self.is_allowed(user.id):
+            status = "You are on this bot's allowlist."
+        else:
+            status = (
+                "You are not on this bot's allowlist yet; its operator can add this id to "
+                "QABOT_TELEGRAM_ALLOWED_USERS."
+            )
+        try:
+            await message.reply_text(
+                f"Your Telegram user id is {user.id}. {status}",
+                do_quote=message.chat.type != ChatType.PRIVATE,
+            )
+        except TelegramError as exc:
+            logger.warning("could not answer /whoami: %s", exc)
 
     def _lock(self, chat_id: int) -> asyncio.Lock:
         return self._chat_locks.setdefault(chat_id, asyncio.Lock())
@@ -482,6 +525,7 @@ class QABot:
             "/ask QUESTION — ask a question",
             "/sources — the full passages behind the last answer, with file and lines",
             "/reset — forget this conversation",
+            "/whoami — your numeric user id",
             "/help — this text",
         ]
         return "\n".join(lines)
@@ -677,6 +721,37 @@ def _webhook_path(url: str) -> str:
     return urlparse(url).path.strip("/")
 
 
+async def _probe(token: str, base_url: str, redactor: Redactor) -> str:
+    """The bot's username, from one `getMe`, retried a few times on network errors; a
+    TelegramConfigError of one line when the Bot API cannot be reached or rejects the token."""
+    for attempt in range(PROBE_RETRIES):
+        try:
+            async with Bot(token, base_url=base_url) as bot:
+                return bot.username
+        except InvalidToken as exc:
+            logger.info("getMe rejected", exc_info=True)
+            raise TelegramConfigError(
+                f"Telegram rejected the bot token ({redactor.redact(str(exc))}): check "
+                "TELEGRAM_BOT_TOKEN (from @BotFather)"
+            ) from None
+        except NetworkError as exc:
+            logger.info("cannot reach the Bot API (attempt %d)", attempt + 1, exc_info=True)
+            if attempt + 1 == PROBE_RETRIES:
+                where = base_url.removesuffix("/bot")
+                raise TelegramConfigError(
+                    f"cannot reach the Telegram Bot API at {where} "
+                    f"({redactor.redact(str(exc))}): check the network or "
+                    "QABOT_TELEGRAM_BASE_URL"
+                ) from None
+            await asyncio.sleep(0.5 * 2**attempt)
+        except TelegramError as exc:
+            logger.info("getMe failed", exc_info=True)
+            raise TelegramConfigError(
+                f"Telegram refused to start the bot: {redactor.redact(str(exc))}"
+            ) from None
+    raise AssertionError("unreachable")
+
+
 def run(settings: Settings) -> None:
     """Serve the bot until SIGINT/SIGTERM: polling, or a webhook when one is configured."""
     token, allowed = check_config(settings)
@@ -696,6 +771,8 @@ def run(settings: Settings) -> None:
 
         return QA(settings)
 
+    # Reach Telegram first: an unreachable server or a rejected token is one line, at once.
+    asyncio.run(_probe(token, settings.telegram_base_url, redactor))
     try:
         store = ChatStore(settings.data_dir / "telegram" / "chats.sqlite3", settings.history_turns)
         app = QABot(settings, make_qa, store, allowed).build(token)

@@ -47,15 +47,21 @@ def _indented(console: Console, text: Text, bottom: int = 0) -> RenderableType:
     return Padding(text, (0, 0, bottom, 4))
 
 
-def render_answer(console: Console, answer: Answer) -> None:
+def render_answer(console: Console, answer: Answer, streamed: str = "") -> None:
+    """The answer with its citations. `streamed` is the text already shown while the answer
+    streamed: it is not printed again, unless the check changed it (then the checked text
+    follows a line saying so)."""
     if answer.notice:
         console.print(Text(displayable(answer.notice), style="dim italic"))
     if answer.refused:
         console.print(Text(displayable(answer.text), style="yellow"))
         return
-    if answer.short_answer:
-        console.print(Text(displayable(answer.short_answer), style="bold"))
-    console.print(_marked(answer.text))
+    if not streamed or streamed.split() != answer.text.split():
+        if streamed:
+            console.print(Text("As checked:", style="dim"))
+        if answer.short_answer:
+            console.print(Text(displayable(answer.short_answer), style="bold"))
+        console.print(_marked(answer.text))
     console.print()
     for c in answer.citations:
         quote = Text("“" + " ".join(displayable(c.quote).split()) + "”", style="italic dim")

@@ -309,19 +309,34 @@ def test_condense_error_falls_back(seeded_qa: QA, caplog: pytest.LogCaptureFixtu
     assert "LLM condense failed (ConnectionError" in caplog.text
 
 
-# --- the REPL shows tokens, then the checked answer -------------------------------------
+# --- the REPL shows tokens once, then only what the check changed ----------------------------
 def test_repl_streams_then_renders_the_checked_answer(seeded_qa: QA, retrieval: Retrieval) -> None:
     checked, _ = answer_with(seeded_qa, chat("Carter called Shoigu [1]."), retrieval)
 
-    def ask(question: str, history: list[str], on_token: Any) -> Answer:
-        for token in ["Carter ", "called ", "Shoigu [7]."]:
-            on_token(token)
-        return checked
+    def ask(tokens: list[str]) -> Any:
+        def run(question: str, history: list[str], on_token: Any) -> Answer:
+            for token in tokens:
+                on_token(token)
+            return checked
+
+        return run
 
     out = io.StringIO()
-    repl = Repl(ask, Console(file=out, width=80, color_system=None), stream=True)
+    repl = Repl(
+        ask(["Carter ", "called ", "Shoigu [7]."]), Console(file=out, width=80), stream=True
+    )
     assert repl.handle("who did Carter call?")
     text = out.getvalue()
-    assert text.index("Carter called Shoigu [7].") < text.index("checked answer")
-    assert text.index("checked answer") < text.index("Carter called Shoigu [1].")
+    assert text.index("thinking…") < text.index("Carter called Shoigu [7].")
+    assert text.index("Carter called Shoigu [7].") < text.index("As checked:")
+    assert text.index("As checked:") < text.index("Carter called Shoigu [1].")
+    assert checked.citations[0].source in text
+
+    out = io.StringIO()  # the check changed nothing: the answer is printed once
+    repl = Repl(
+        ask(["Carter ", "called ", "Shoigu [1]."]), Console(file=out, width=80), stream=True
+    )
+    assert repl.handle("who did Carter call?")
+    text = out.getvalue()
+    assert text.count("Carter called Shoigu [1].") == 1 and "As checked" not in text
     assert checked.citations[0].source in text

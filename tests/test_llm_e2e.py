@@ -334,11 +334,11 @@ def test_chat_command_streams_then_shows_the_checked_answer(
     assert result.exit_code == 0, result.output
     out = result.output
     streamed = out.index("Carter spoke with Shoigu [1][9].")
-    checked = out[out.index("checked answer") :]
-    assert streamed < out.index("checked answer")
+    checked = out[out.index("As checked:") :]
+    assert streamed < out.index("As checked:")
     assert "Carter spoke with Shoigu [1]." in checked and "[9]" not in checked
     assert "PWNED" not in out and UNSUPPORTED in out
-    assert out.count("checked answer") == 1  # nothing was streamed for the uncited answer
+    assert out.count("As checked:") == 1  # nothing was streamed for the uncited answer
 
 
 def test_ask_command_json_in_llm_mode(

@@ -145,11 +145,29 @@ def bot(home: Path, api: FakeBotAPI) -> Iterator[BotProcess]:
 
 def test_start_explains_and_commands_are_registered(api: FakeBotAPI, bot: BotProcess) -> None:
     commands = api.calls_of("setMyCommands")[0].params["commands"]
-    assert {c["command"] for c in commands} == {"start", "help", "ask", "sources", "reset"}
+    assert {c["command"] for c in commands} == {
+        "start",
+        "help",
+        "ask",
+        "sources",
+        "reset",
+        "whoami",
+    }
     text = _ask(api, 1001, "/start")
     assert re.search(r"3 news articles \(\d+ passages\)", text), text
     assert "/sources" in text and "/reset" in text and "For example" in text
     assert _ask(api, 1001, "/help") == text
+    allowed = ", ".join(ALLOWED.split(","))
+    assert f"serving 3 articles as @{BOT_USERNAME}; allowed: {allowed}" in bot.output()
+
+
+def test_whoami_answers_listed_and_unlisted_users(api: FakeBotAPI, bot: BotProcess) -> None:
+    stranger = 7777  # not on the allowlist
+    text = _ask(api, stranger, "/whoami")
+    assert f"Your Telegram user id is {stranger}." in text and "not on" in text, text
+    assert "QABOT_TELEGRAM_ALLOWED_USERS" in text
+    text = _ask(api, 1019, "/whoami")
+    assert "Your Telegram user id is 1019. You are on this bot's allowlist." in text, text
 
 
 def test_question_is_answered_with_a_citation(api: FakeBotAPI, bot: BotProcess) -> None:
@@ -467,14 +485,16 @@ def test_restart_in_webhook_mode_keeps_history_checks_secret_splits_replies(
 # --- start-up failures ------------------------------------------------------------------------
 
 
-def _run_bot(tmp_path: Path, api: FakeBotAPI, **env: str) -> subprocess.CompletedProcess[str]:
+def _run_bot(
+    tmp_path: Path, api: FakeBotAPI, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
     full = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("QABOT_", "TELEGRAM_")) or k == "QABOT_MODEL_CACHE_DIR"
     }
     full.update(
-        QABOT_TELEGRAM_BASE_URL=api.base_url,
+        QABOT_TELEGRAM_BASE_URL=api.base_url if api._server is not None else "",
         QABOT_DATA_DIR=str(tmp_path / "data"),
         QABOT_CORPUS_DIR=str(ROOT / "seeds"),
         HF_HUB_OFFLINE="1",
@@ -482,7 +502,7 @@ def _run_bot(tmp_path: Path, api: FakeBotAPI, **env: str) -> subprocess.Complete
     )
     full.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "qabot", "telegram"],
+        [sys.executable, "-m", "qabot", "telegram", *args],
         cwd=tmp_path,
         env=full,
         capture_output=True,
@@ -524,3 +544,28 @@ def test_a_rejected_token_is_not_printed(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "rejected" in output and "[REDACTED]" in output, output
     assert TOKEN not in output and TOKEN.split(":")[1] not in output
+    assert "Traceback" not in output and len(result.stderr.strip().splitlines()) == 1, output
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_an_unreachable_bot_api_is_one_line_without_v(tmp_path: Path, verbose: bool) -> None:
+    api = FakeBotAPI()  # never started: its address is a closed port
+    port = _free_port()
+    result = _run_bot(
+        tmp_path,
+        api,
+        *(["-v"] if verbose else []),
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        QABOT_TELEGRAM_ALLOWED_USERS="1001",
+        QABOT_TELEGRAM_BASE_URL=f"http://127.0.0.1:{port}/bot",
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert f"cannot reach the Telegram Bot API at http://127.0.0.1:{port}" in result.stderr
+    assert "QABOT_TELEGRAM_BASE_URL" in result.stderr
+    assert TOKEN.split(":")[1] not in output
+    if verbose:
+        assert "Traceback" in output, output
+    else:
+        assert "Traceback" not in output and len(result.stderr.strip().splitlines()) == 1, output
