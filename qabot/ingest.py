@@ -249,7 +249,7 @@ class Ingestor:
         if report.changed or rebuild or crashed:
             self.index.mark_changed(self.index.embedder.dimension if report.embedded else None)
             self.index.finish_rebuild()
-            self.index.refresh(force=True)  # and BM25 rebuilt now, not by the first reader
+            self.index.publish()  # snapshot and BM25 saved now, not by every reader
             report.total_passages = len(self.index.passages)
         else:  # nothing written: no need to read every passage back
             report.total_passages = self.index.count()
