@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qabot import snapshot
+from qabot import snapshot, store_check
 from qabot.domain import Passage
 from qabot.settings import Settings
 from qabot.snapshot import Snapshot, prune
@@ -263,6 +263,7 @@ class PassageIndex:
         self._checked_at = 0.0
         self._unreachable = False  # the collection could not be opened at the last check
         self._vector_cache: dict[str, np.ndarray] = {}
+        self._seed: dict[str, np.ndarray] = {}  # vectors of a snapshot, by text hash
         self.passages: dict[str, Passage] = {}
         self._bm25: BM25 | None = None
         # All vectors in memory for exact search (None above `exact_search_max_passages`).
@@ -316,6 +317,29 @@ class PassageIndex:
                     else f"the index {self.name!r} has schema {have}; run `qabot ingest --rebuild`"
                 )
 
+    def close_client(self) -> None:
+        """Drop the embedded client (and the vector index it may hold in memory)."""
+        with self._lock:
+            if self._client is not None and self._own_client:
+                try:
+                    self._client.close()
+                except Exception:  # noqa: BLE001 - older chromadb has no close()
+                    logger.debug("could not close the Chroma client", exc_info=True)
+                self._client = None
+                self._collection = None
+
+    def seed_vectors(self) -> int:
+        """Offer the vectors of the last saved snapshot to `existing_embeddings` (after a
+        damaged vector index was removed: its records are written again, not re-embedded)."""
+        snap = snapshot.latest(self.settings.snapshot_dir / (self._live_name or self.name))
+        if snap is None or snap.matrix is None:
+            return 0
+        row = {pid: i for i, pid in enumerate(snap.matrix_ids)}
+        self._seed = {
+            text_hash(p): snap.matrix[row[pid]] for pid, p in snap.passages.items() if pid in row
+        }
+        return len(self._seed)
+
     def _reopen(self) -> None:
         """A new embedded client: the old one keeps the vector index it loaded in memory and
         does not see vectors another process wrote since (the SQLite side it does see)."""
@@ -339,6 +363,8 @@ class PassageIndex:
         """Passages of the last complete generation (read from its snapshot when saved)."""
         try:
             self.refresh()
+        except store_check.StoreDamaged:
+            raise
         except Exception:  # noqa: BLE001 - no collection yet, or the server is down
             return int(self.collection.count())
         return len(self.passages)
@@ -357,6 +383,8 @@ class PassageIndex:
             self._checked_at = now
             if self._from_published(force):
                 return
+            if not self.settings.chroma_host and self._client is None:
+                store_check.check(self.settings.chroma_dir)  # before Chroma opens the store
             try:
                 col = self.client.get_collection(self.name, embedding_function=None)
             except Exception:  # noqa: BLE001 - NotFoundError, or the server is unreachable
@@ -450,9 +478,12 @@ class PassageIndex:
             self._use(snap)
             self._generation = generation
             self._checked_at = time.monotonic()
+            self._seed = {}
 
     def _read_store(self) -> Snapshot:
         """Passages and (up to `exact_search_max_passages`) vectors, read from Chroma."""
+        if not self.settings.chroma_host:
+            store_check.check(self.settings.chroma_dir)  # a damaged index crashes Chroma
         n = int(self.collection.count())
         exact = n <= self.settings.exact_search_max_passages
         include = ["documents", "metadatas", *(["embeddings"] if exact else [])]
@@ -581,10 +612,15 @@ class PassageIndex:
         repetitive file), so ids are found from metadata first, with a bounded page size.
         """
         found: dict[str, list[float]] = {}
-        wanted = [h for h in dict.fromkeys(text_hashes) if h not in self._vector_cache]
+        wanted = []
         for h in dict.fromkeys(text_hashes):
-            if h in self._vector_cache:
-                found[h] = self._vector_cache[h].tolist()
+            known = self._vector_cache.get(h)
+            if known is None:
+                known = self._seed.get(h)
+            if known is not None:
+                found[h] = known.tolist()
+            else:
+                wanted.append(h)
         step = 100
         for lo in range(0, len(wanted), step):
             part = wanted[lo : lo + step]
