@@ -4,8 +4,9 @@ Chroma keeps each collection's vectors in an hnswlib index, one folder per vecto
 (`header.bin`, `data_level0.bin`, `length.bin`, `link_lists.bin`), and loads it in full on
 the first read. A writer SIGKILLed while it persisted the index can leave files that do not
 agree with each other (seen: a `link_lists.bin` of 851 GB for 70,000 vectors), and loading
-them crashes the process (SIGSEGV). These checks compare the files with the header, using
-only sizes and the small `header.bin` and `length.bin`, and never load the index.
+them crashes the process (SIGSEGV). These checks compare the files with the header (sizes,
+and the size fields of `link_lists.bin`, read only once its size is plausible) and never
+load the index.
 """
 
 from __future__ import annotations
@@ -74,17 +75,25 @@ def segment_problem(folder: Path) -> str | None:
             return f"{name} missing"
     if not count * size_per_element <= sizes["data_level0.bin"] <= max_elements * size_per_element:
         return f"data_level0.bin has {sizes['data_level0.bin']} bytes for {count} vectors"
-    if sizes["length.bin"] < count * 4:
+    if sizes["length.bin"] < count * 4:  # a float per vector (its norm)
         return f"length.bin has {sizes['length.bin']} bytes for {count} vectors"
-    # Elements above level 0 keep one list of at most max_m links per level.
-    link_bound = count * max(max_level, 0) * (max_m * 4 + 4)
-    if sizes["link_lists.bin"] > link_bound:
+    # Per vector: the size of its upper-level links, then those links (a list of at most
+    # max_m links per level above 0).
+    per_level = max_m * 4 + 4
+    if sizes["link_lists.bin"] > count * (4 + max(max_level, 0) * per_level):
         return f"link_lists.bin has {sizes['link_lists.bin']} bytes for {count} vectors"
-    if count:
-        with (folder / "length.bin").open("rb") as f:
-            lengths = struct.unpack(f"<{count}I", f.read(count * 4))
-        if sum(lengths) != sizes["link_lists.bin"]:
-            return "link_lists.bin does not match length.bin"
+    with (folder / "link_lists.bin").open("rb") as f:
+        data = f.read()
+    at = 0
+    for _ in range(count):
+        if at + 4 > len(data):
+            return "link_lists.bin is cut short"
+        (size,) = struct.unpack_from("<I", data, at)
+        if size % per_level or size > max(max_level, 0) * per_level:
+            return "link_lists.bin holds a link list of impossible size"
+        at += 4 + size
+    if at != len(data):
+        return f"link_lists.bin has {len(data)} bytes, its {count} link lists {at}"
     return None
 
 
