@@ -17,7 +17,7 @@ from tests import subprocs
 from tests.common import CARTER
 from tests.openai_server import FakeOpenAI, Reply, serve
 
-GOOD = "Ash Carter spoke with Sergei Shoigu by telephone [1]. They spoke for the first time in more than a year [1][2]."
+GOOD = "Ash Carter spoke with Sergei Shoigu by telephone [1]. They spoke for the first time in more than a year [1][2]."  # noqa: E501
 #: Streamed a word every half second: about ten seconds, long enough to interrupt.
 SLOW = Reply("Carter talked with Shoigu " + "and talked " * 20 + "[1].", chunk_delay=0.5)
 
