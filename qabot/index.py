@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qabot import snapshot, store_check
 from qabot.domain import Passage
 from qabot.settings import Settings
+from qabot.snapshot import Snapshot, prune
 from qabot.text import index_text
 
 if TYPE_CHECKING:
@@ -166,7 +168,7 @@ class BM25:
                     raise  # not a twin saved by another process first
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        _prune(base, folder, keep)
+        prune(base, folder, keep)
 
     @classmethod
     def load(cls, base: Path, fingerprint: str) -> BM25 | None:
@@ -180,7 +182,11 @@ class BM25:
             if meta.get("fingerprint") != fingerprint:
                 return None
             ids = list(meta["ids"])
-            retriever = bm25s.BM25.load(str(folder), show_progress=False) if ids else bm25s.BM25()
+            retriever = (
+                bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+                if ids
+                else bm25s.BM25()
+            )
             return cls(retriever, ids)
         except (OSError, ValueError, KeyError):
             return None
@@ -219,28 +225,6 @@ def top_k(ids: list[str], scores: np.ndarray, k: int) -> list[tuple[str, float]]
     return [(ids[int(i)], float(scores[i])) for i in top]
 
 
-def _prune(base: Path, current: Path, keep: int) -> None:
-    """Remove all but the newest `keep` saved versions (and temp folders older than an hour)."""
-    try:
-        entries = [p for p in base.iterdir() if p.is_dir()]
-    except OSError:
-        return
-    now = time.time()
-    versions = []
-    for path in entries:
-        try:
-            mtime = path.stat().st_mtime
-        except OSError:
-            continue
-        if path.name.startswith(".tmp-"):
-            if now - mtime > 3600:
-                shutil.rmtree(path, ignore_errors=True)
-        elif path != current:
-            versions.append((mtime, path))
-    for _, path in sorted(versions, reverse=True)[max(0, keep - 1) :]:
-        shutil.rmtree(path, ignore_errors=True)
-
-
 def _fingerprint(ids: Iterable[str]) -> str:
     h = hashlib.sha256()
     for pid in sorted(ids):
@@ -268,7 +252,8 @@ class PassageIndex:
         self.settings = settings
         self.embedder = embedder
         self._own_client = client is None
-        self.client = client if client is not None else make_client(settings)
+        # Opened when first needed: a reader of a published snapshot never opens it.
+        self._client: Any = client
         self.name = collection_name(settings)
         self._live_name: str | None = None  # during a rebuild: the collection readers use
         self._lock = threading.RLock()
@@ -278,6 +263,7 @@ class PassageIndex:
         self._checked_at = 0.0
         self._unreachable = False  # the collection could not be opened at the last check
         self._vector_cache: dict[str, np.ndarray] = {}
+        self._seed: dict[str, np.ndarray] = {}  # vectors of a snapshot, by text hash
         self.passages: dict[str, Passage] = {}
         self._bm25: BM25 | None = None
         # All vectors in memory for exact search (None above `exact_search_max_passages`).
@@ -291,6 +277,16 @@ class PassageIndex:
             "embedding_model": self.embedder.model_id,
             "embedding_backend": self.embedder.backend,
         }
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = make_client(self.settings)
+        return self._client
+
+    @client.setter
+    def client(self, value: Any) -> None:
+        self._client = value
 
     @property
     def collection(self) -> Any:
@@ -321,6 +317,29 @@ class PassageIndex:
                     else f"the index {self.name!r} has schema {have}; run `qabot ingest --rebuild`"
                 )
 
+    def close_client(self) -> None:
+        """Drop the embedded client (and the vector index it may hold in memory)."""
+        with self._lock:
+            if self._client is not None and self._own_client:
+                try:
+                    self._client.close()
+                except Exception:  # noqa: BLE001 - older chromadb has no close()
+                    logger.debug("could not close the Chroma client", exc_info=True)
+                self._client = None
+                self._collection = None
+
+    def seed_vectors(self) -> int:
+        """Offer the vectors of the last saved snapshot to `existing_embeddings` (after a
+        damaged vector index was removed: its records are written again, not re-embedded)."""
+        snap = snapshot.latest(self.settings.snapshot_dir / (self._live_name or self.name))
+        if snap is None or snap.matrix is None:
+            return 0
+        row = {pid: i for i, pid in enumerate(snap.matrix_ids)}
+        self._seed = {
+            text_hash(p): snap.matrix[row[pid]] for pid, p in snap.passages.items() if pid in row
+        }
+        return len(self._seed)
+
     def _reopen(self) -> None:
         """A new embedded client: the old one keeps the vector index it loaded in memory and
         does not see vectors another process wrote since (the SQLite side it does see)."""
@@ -336,8 +355,19 @@ class PassageIndex:
     def _bm25_dir(self) -> Path:
         return self.settings.bm25_dir / self.name
 
+    @property
+    def _snapshot_dir(self) -> Path:
+        return self.settings.snapshot_dir / self.name
+
     def count(self) -> int:
-        return int(self.collection.count())
+        """Passages of the last complete generation (read from its snapshot when saved)."""
+        try:
+            self.refresh()
+        except store_check.StoreDamaged:
+            raise
+        except Exception:  # noqa: BLE001 - no collection yet, or the server is down
+            return int(self.collection.count())
+        return len(self.passages)
 
     def embedding_dimension(self) -> int | None:
         dim = (self.collection.metadata or {}).get("embedding_dimension")
@@ -351,6 +381,10 @@ class PassageIndex:
             if not force and self._generation is not None and now - self._checked_at < max_age:
                 return
             self._checked_at = now
+            if self._from_published(force):
+                return
+            if not self.settings.chroma_host and self._client is None:
+                store_check.check(self.settings.chroma_dir)  # before Chroma opens the store
             try:
                 col = self.client.get_collection(self.name, embedding_function=None)
             except Exception:  # noqa: BLE001 - NotFoundError, or the server is unreachable
@@ -376,22 +410,85 @@ class PassageIndex:
             if not force and generation == self._generation:
                 return
             self._check_identity(meta)
-            if (
-                self._generation is not None
-                and generation not in (self._generation, self._own_generation)
-                and self._own_client
-                and not self.settings.chroma_host
-            ):
-                self._reopen()
-                self._collection = self.client.get_collection(self.name, embedding_function=None)
-            self._load_all()
+            if generation == EMPTY_GENERATION:
+                # No ingest has finished: nothing to answer from (and no reason to read the
+                # records, which would make Chroma apply its log to the vector segment).
+                self._use(Snapshot({}, None, []))
+                self._generation = generation
+                return
+            snap = snapshot.load(self._snapshot_dir, generation)
+            if snap is None:
+                if (
+                    self._generation is not None
+                    and generation not in (self._generation, self._own_generation)
+                    and self._own_client
+                    and not self.settings.chroma_host
+                ):
+                    self._reopen()
+                    self._collection = self.client.get_collection(
+                        self.name, embedding_function=None
+                    )
+                snap = self._read_store()
+                self._save(generation, snap)
+            self._use(snap)
             self._generation = generation
 
-    def _load_all(self) -> None:
-        exact = self.count() <= self.settings.exact_search_max_passages
+    def _save(self, generation: str, snap: Snapshot) -> None:
+        """Save the snapshot of a complete generation and name it the current one."""
+        if self._live_name is not None:
+            return  # the staging collection of a rebuild: not what readers use
+        try:
+            snapshot.save(self._snapshot_dir, generation, snap)
+            snapshot.publish(self._snapshot_dir, generation, self._identity())
+        except OSError as exc:  # a read-only data dir still answers
+            logger.warning("could not save the index snapshot: %s", exc)
+
+    def _from_published(self, force: bool) -> bool:
+        """Load the published snapshot of the embedded store, without opening Chroma.
+
+        False when there is none (a store written before snapshots, or by a first ingest
+        that has not finished), or for a Chroma server, which other machines write to."""
+        if self.settings.chroma_host or not self._own_client or self._live_name is not None:
+            return False
+        pointer = snapshot.current(self._snapshot_dir)
+        if pointer is None:
+            return False
+        self._check_identity(pointer)
+        generation = str(pointer["generation"])
+        if generation == self._generation and not force:
+            return True
+        if generation == self._generation and self.passages:
+            return True  # the same version: nothing to reload
+        snap = snapshot.load(self._snapshot_dir, generation)
+        if snap is None:
+            return False
+        self._use(snap)
+        self._generation = generation
+        self._unreachable = False
+        return True
+
+    def publish(self) -> None:
+        """After an ingest stamped a generation: read it from Chroma and save its snapshot."""
+        with self._lock:
+            col = self.client.get_collection(self.name, embedding_function=None)
+            self._collection = col
+            generation = str(dict(col.metadata or {}).get("generation", ""))
+            snap = self._read_store()
+            self._save(generation, snap)
+            self._use(snap)
+            self._generation = generation
+            self._checked_at = time.monotonic()
+            self._seed = {}
+
+    def _read_store(self) -> Snapshot:
+        """Passages and (up to `exact_search_max_passages`) vectors, read from Chroma."""
+        if not self.settings.chroma_host:
+            store_check.check(self.settings.chroma_dir)  # a damaged index crashes Chroma
+        n = int(self.collection.count())
+        exact = n <= self.settings.exact_search_max_passages
         include = ["documents", "metadatas", *(["embeddings"] if exact else [])]
         try:
-            got = self._get_all(include=include)
+            return self._read_pages(include)
         except Exception:  # noqa: BLE001 - chromadb raises InternalError and others
             if self.settings.chroma_host or not self._own_client:
                 raise
@@ -400,24 +497,43 @@ class PassageIndex:
             logger.info("stale embedded store; reopening", exc_info=True)
             self._reopen()
             try:
-                got = self._get_all(include=include)
+                return self._read_pages(include)
             except Exception:  # noqa: BLE001
                 # Seen after a SIGKILLed writer: vectors of some records cannot be read back.
                 # Answer from the approximate index rather than not at all.
                 logger.warning("cannot read the stored vectors; using Chroma's HNSW search")
-                exact = False
-                include = ["documents", "metadatas"]
-                got = self._get_all(include=include)
+                return self._read_pages(["documents", "metadatas"])
+
+    def _read_pages(self, include: list[str]) -> Snapshot:
+        """The collection page by page, vectors straight into one float32 matrix (a list of
+        Python floats per vector would take ten times the memory on a big corpus)."""
         passages: dict[str, Passage] = {}
-        for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-            passages[pid] = _passage_from(pid, text, meta)
+        blocks: list[np.ndarray] = []
+        page, offset = 5000, 0
+        while True:
+            got = self.collection.get(include=include, limit=page, offset=offset)
+            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                passages[pid] = _passage_from(pid, text, meta)
+            if "embeddings" in include and got["ids"]:
+                blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
+            if len(got["ids"]) < page:
+                break
+            offset += page
+        if "embeddings" not in include or not passages:
+            return Snapshot(passages, None, [])
+        matrix = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+        del blocks
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        return Snapshot(passages, matrix, list(passages))
+
+    def _use(self, snap: Snapshot) -> None:
+        """Answer from `snap` from now on: its passages, vectors and the matching BM25."""
+        passages = snap.passages
         self.passages = passages
-        if exact and got["ids"]:
-            matrix = np.asarray(got["embeddings"], dtype=np.float32)
-            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-            self._matrix, self._matrix_ids = matrix, list(got["ids"])
-        else:
-            self._matrix, self._matrix_ids = None, []
+        self._matrix, self._matrix_ids = snap.matrix, snap.matrix_ids
+        if not passages:
+            self._bm25 = BM25.build([], [])
+            return
         fingerprint = _fingerprint(passages)
         bm25 = BM25.load(self._bm25_dir, fingerprint)
         if bm25 is None:
@@ -500,10 +616,15 @@ class PassageIndex:
         repetitive file), so ids are found from metadata first, with a bounded page size.
         """
         found: dict[str, list[float]] = {}
-        wanted = [h for h in dict.fromkeys(text_hashes) if h not in self._vector_cache]
+        wanted = []
         for h in dict.fromkeys(text_hashes):
-            if h in self._vector_cache:
-                found[h] = self._vector_cache[h].tolist()
+            known = self._vector_cache.get(h)
+            if known is None:
+                known = self._seed.get(h)
+            if known is not None:
+                found[h] = known.tolist()
+            else:
+                wanted.append(h)
         step = 100
         for lo in range(0, len(wanted), step):
             part = wanted[lo : lo + step]

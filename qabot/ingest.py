@@ -10,6 +10,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from qabot import store_check
 from qabot.chunking import Chunker, passage_id
 from qabot.domain import Passage
 from qabot.index import PassageIndex, StoredFile, WriterBusy, writer_id
@@ -129,6 +130,12 @@ class Ingestor:
                 f"finish (lock file {lock.lock_file})"
             ) from None
         try:
+            self._repaired = False
+            if not self.settings.chroma_host and store_check.repair(self.settings.chroma_dir):
+                # A damaged vector index was removed: write every record again, into a
+                # fresh collection, with the vectors of the last snapshot.
+                self.index.close_client()
+                self._repaired = rebuild = True
             holder = writer_id()
             try:
                 crashed = self.index.claim_writer(holder)
@@ -192,6 +199,11 @@ class Ingestor:
         if rebuild:  # readers go on with the live collection until this one is complete
             self.index.begin_rebuild()
             self.index.claim_writer(holder, settle=0.0)
+            if self._repaired:
+                logger.warning(
+                    "rewriting the index after a repair (%d vectors reused from its snapshot)",
+                    self.index.seed_vectors(),
+                )
         stored = self.index.stored_files()
 
         on_disk: dict[str, Path] = {}
@@ -249,7 +261,7 @@ class Ingestor:
         if report.changed or rebuild or crashed:
             self.index.mark_changed(self.index.embedder.dimension if report.embedded else None)
             self.index.finish_rebuild()
-            self.index.refresh(force=True)  # and BM25 rebuilt now, not by the first reader
+            self.index.publish()  # snapshot and BM25 saved now, not by every reader
             report.total_passages = len(self.index.passages)
         else:  # nothing written: no need to read every passage back
             report.total_passages = self.index.count()

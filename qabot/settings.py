@@ -251,5 +251,9 @@ class Settings(BaseSettings):
         return self.index_dir / "bm25"
 
     @property
+    def snapshot_dir(self) -> Path:
+        return self.index_dir / "snapshot"
+
+    @property
     def cache_dir(self) -> Path:
         return self.model_cache_dir or default_cache_dir()
