@@ -363,7 +363,7 @@ class PassageIndex:
         """Passages of the last complete generation (read from its snapshot when saved)."""
         try:
             self.refresh()
-        except store_check.StoreDamaged:
+        except (store_check.StoreDamaged, IndexMismatch):
             raise
         except Exception:  # noqa: BLE001 - no collection yet, or the server is down
             return int(self.collection.count())
