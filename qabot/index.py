@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import socket
 import threading
 import time
@@ -21,7 +20,7 @@ import numpy as np
 from qabot import snapshot, store_check
 from qabot.domain import Passage
 from qabot.settings import Settings
-from qabot.snapshot import Snapshot, prune
+from qabot.snapshot import Snapshot
 from qabot.text import index_text
 
 if TYPE_CHECKING:
@@ -152,23 +151,13 @@ class BM25:
         A saved index is never changed, only replaced by one with another fingerprint, so a
         reader in another process never loads half of one version and half of another.
         """
-        base.mkdir(parents=True, exist_ok=True)
-        folder = base / fingerprint[:32]
-        tmp = base / f".tmp-{uuid.uuid4().hex[:12]}"
-        try:
-            tmp.mkdir()
+        with snapshot.new_version(base, fingerprint, "qabot.json", keep) as tmp:
+            if tmp is None:
+                return
             if self.ids:
                 self.retriever.save(str(tmp), show_progress=False)
             meta = {"fingerprint": fingerprint, "ids": self.ids}
             (tmp / "qabot.json").write_text(json.dumps(meta))
-            try:
-                tmp.rename(folder)
-            except OSError:
-                if not (folder / "qabot.json").exists():
-                    raise  # not a twin saved by another process first
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        prune(base, folder, keep)
 
     @classmethod
     def load(cls, base: Path, fingerprint: str) -> BM25 | None:

@@ -15,6 +15,8 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,15 +37,36 @@ class Snapshot:
     matrix_ids: list[str]
 
 
-def save(base: Path, generation: str, snap: Snapshot, keep: int = 2) -> None:
-    """Write `snap` as `base/<generation>` atomically; older versions beyond `keep` go."""
+@contextmanager
+def new_version(base: Path, name: str, marker: str, keep: int = 2) -> Iterator[Path | None]:
+    """A temp folder to fill, renamed to `base/<name>` once the block ends; older versions
+    beyond `keep` go. `marker` is the file the block writes last: its presence marks a
+    complete version. Yields None when that version exists already (versions never change).
+    """
     base.mkdir(parents=True, exist_ok=True)
-    folder = base / generation[:32]
-    if (folder / "passages.json").exists():
-        return  # saved by another process already; versions are never changed
+    folder = base / name[:32]
+    if (folder / marker).exists():
+        yield None
+        return
     tmp = base / f".tmp-{uuid.uuid4().hex[:12]}"
     try:
         tmp.mkdir()
+        yield tmp
+        try:
+            tmp.rename(folder)
+        except OSError:
+            if not (folder / marker).exists():
+                raise  # not a twin saved by another process first
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    prune(base, folder, keep)
+
+
+def save(base: Path, generation: str, snap: Snapshot, keep: int = 2) -> None:
+    """Write `snap` as `base/<generation>` atomically; older versions beyond `keep` go."""
+    with new_version(base, generation, "passages.json", keep) as tmp:
+        if tmp is None:
+            return  # saved by another process already
         ps = list(snap.passages.values())
         columns: dict[str, object] = {
             "format": FORMAT,
@@ -59,14 +82,6 @@ def save(base: Path, generation: str, snap: Snapshot, keep: int = 2) -> None:
             np.save(tmp / "vectors.npy", np.ascontiguousarray(snap.matrix, dtype=np.float32))
         # written last: its presence marks a complete version
         (tmp / "passages.json").write_text(json.dumps(columns), encoding="utf-8")
-        try:
-            tmp.rename(folder)
-        except OSError:
-            if not (folder / "passages.json").exists():
-                raise  # not a twin saved by another process first
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    prune(base, folder, keep)
 
 
 def load(base: Path, generation: str) -> Snapshot | None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.openai_server import FakeOpenAI, Recorded, _words
+from tests.openai_server import FakeOpenAI, Recorded, _words, serve_on_localhost
 
 logger = logging.getLogger(__name__)
 MODEL = "llama3.2:1b"
@@ -106,13 +105,5 @@ def _handler(state: FakeOllama) -> type[BaseHTTPRequestHandler]:
 def serve() -> Iterator[FakeOllama]:
     """Run a FakeOllama on a free port of 127.0.0.1 for the duration of the block."""
     state = FakeOllama()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, name="fake-ollama", daemon=True)
-    thread.start()
-    try:
+    with serve_on_localhost(state, _handler(state), "fake-ollama"):
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()

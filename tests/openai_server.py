@@ -159,16 +159,25 @@ def _completion(text: str) -> dict[str, Any]:
 
 
 @contextmanager
-def serve() -> Iterator[FakeOpenAI]:
-    """Run a FakeOpenAI on a free port of 127.0.0.1 for the duration of the block."""
-    state = FakeOpenAI()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+def serve_on_localhost(
+    state: Any, handler: type[BaseHTTPRequestHandler], name: str
+) -> Iterator[None]:
+    """Serve `handler` on a free port of 127.0.0.1 (set as `state.port`) for the block."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, name="fake-openai", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
-        yield state
+        yield
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serve() -> Iterator[FakeOpenAI]:
+    """Run a FakeOpenAI on a free port of 127.0.0.1 for the duration of the block."""
+    state = FakeOpenAI()
+    with serve_on_localhost(state, _handler(state), "fake-openai"):
+        yield state

@@ -23,7 +23,7 @@ from qabot.loaders import SkipFile, iter_corpus_files, load_document
 from qabot.qa import QA
 from qabot.settings import Settings
 from tests import subprocs
-from tests.common import CARTER, COOK, SHARED, needs_shared
+from tests.common import CARTER, COOK, SHARED, needs_shared, write_leases
 
 FERRY = "Ferry Service To Glimmerbrook Resumes\n\nThe Glimmerbrook ferry, run by Osprey Lines, resumed sailing on Friday after repairs.\n"  # noqa: E501
 
@@ -266,24 +266,13 @@ def _write_big(path: Path) -> tuple[int, int]:
     return needle_at, last_at
 
 
-def _write_many(folder: Path, files: int = 900) -> None:
-    """Files of six short passages each (chrome lines between them), five shared by all and
-    one of their own: many passages, few distinct texts to embed."""
-    folder.mkdir()
-    shared = [f"Clause {w} of the standard lease covers {w} matters in full." for w in "ABCDE"]
-    for i in range(files):
-        own = f"Lease number {i:04d} was signed by tenant Q{i:04d}X for the corner unit."
-        lines = ["Standard Lease Terms For Corner Units", *shared, own]
-        (folder / f"lease-{i:04d}.txt").write_text("\n\nAdvertisement\n\n".join(lines) + "\n")
-
-
 @pytest.fixture(scope="module")
 def big_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict, tuple[int, int]]:
     base = tmp_path_factory.mktemp("bigstore")
     corpus = base / "corpus"
     corpus.mkdir()
     offsets = _write_big(corpus / "big.txt")
-    _write_many(corpus / "leases")
+    write_leases(corpus / "leases", 900)
     done = subprocess.run(
         [sys.executable, "-c", _WRITER, str(corpus), str(base / "data")],
         env=subprocs.env(),

@@ -15,20 +15,10 @@ from qabot import snapshot, store_check
 from qabot.index import collection_name
 from qabot.settings import Settings
 from tests import subprocs
+from tests.common import write_leases
 
 QUESTION = "Who signed lease number 0042?"
 ANSWER = "Q0042X"
-
-
-def _write_leases(folder: Path, files: int = 220) -> None:
-    """Six passages a file, five shared by all: over 1,000 records (so that Chroma persists
-    its vector index), few distinct texts to embed."""
-    folder.mkdir(parents=True)
-    shared = [f"Clause {w} of the standard lease covers {w} matters in full." for w in "ABCDE"]
-    for i in range(files):
-        own = f"Lease number {i:04d} was signed by tenant Q{i:04d}X for the corner unit."
-        lines = ["Standard Lease Terms For Corner Units", *shared, own]
-        (folder / f"lease-{i:04d}.txt").write_text("\n\nAdvertisement\n\n".join(lines) + "\n")
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +26,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A store of the lease corpus, ingested once; tests work on copies of it."""
     base = tmp_path_factory.mktemp("damage")
     corpus = base / "corpus"
-    _write_leases(corpus)
+    write_leases(corpus, 220)
     done = subprocs.run(["ingest"], subprocs.env(corpus_dir=corpus, data_dir=base / "data"), 600)
     assert done.returncode == 0, done.stderr
     return corpus, base / "data"
