@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.openai_server import FakeOpenAI, Recorded, _words, serve_on_localhost
+from tests.openai_server import FakeHandler, FakeOpenAI, _words, serve_on_localhost
 
 logger = logging.getLogger(__name__)
 MODEL = "llama3.2:1b"
@@ -41,18 +41,14 @@ def _part(text: str, done: bool = False) -> dict[str, Any]:
 
 
 def _handler(state: FakeOllama) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            logger.debug("fake ollama: " + format, *args)
+    class Handler(FakeHandler):
+        label = "fake ollama"
 
         def do_GET(self) -> None:  # noqa: N802
             self.do_POST()
 
         def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            state.requests.append(Recorded(self.path, headers, body))
+            body = self._record(state.requests)
             path = self.path.rstrip("/")
             if path == "/api/tags":
                 self._send(200, {"models": [{"name": MODEL, "model": MODEL, "size": 1}]})
@@ -89,14 +85,6 @@ def _handler(state: FakeOllama) -> type[BaseHTTPRequestHandler]:
                     self._send(200, _part(reply.text, done=True))
             except (BrokenPipeError, ConnectionResetError):
                 logger.debug("fake ollama: client went away")
-
-        def _send(self, status: int, payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
 
     return Handler
 

@@ -85,16 +85,37 @@ def _chunk(content: str | None, finish: str | None = None, role: bool = False) -
     return f"data: {json.dumps(event)}\n\n".encode()
 
 
+class FakeHandler(BaseHTTPRequestHandler):
+    """What the fake servers share: quiet logs, recorded requests, JSON replies."""
+
+    label = "fake server"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        logger.debug(f"{self.label}: " + format, *args)
+
+    def _record(self, requests: list[Recorded]) -> dict[str, Any]:
+        """The request's JSON body, after recording the request."""
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}")
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        requests.append(Recorded(self.path, headers, body))
+        return body
+
+    def _send(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
 def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            logger.debug("fake openai: " + format, *args)
+    class Handler(FakeHandler):
+        label = "fake openai"
 
         def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            state.requests.append(Recorded(self.path, headers, body))
+            body = self._record(state.requests)
             if self.path.rstrip("/") != "/v1/chat/completions":
                 self._send(404, {"error": {"message": "not found"}})
                 return
@@ -109,14 +130,6 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     self._send(200, _completion(reply.text))
             except (BrokenPipeError, ConnectionResetError):
                 logger.debug("fake openai: client went away")
-
-        def _send(self, status: int, payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
 
         def _stream(self, reply: Reply) -> None:
             self.send_response(200)
