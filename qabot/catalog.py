@@ -6,12 +6,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from qabot.atomic import replacing
 from qabot.index import PassageIndex
 
 #: Where `qabot add` records the origin of what it fetched (a dotfile: ingest never reads it).
@@ -43,10 +43,9 @@ def read_sources(root: Path) -> dict[str, dict[str, str]]:
 
 
 def _write_sources(root: Path, sources: dict[str, dict[str, str]]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".qabot-sources-", dir=root)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(sources, f, ensure_ascii=False, indent=1, sort_keys=True)
-    os.replace(tmp, root / SOURCES_FILE)
+    with replacing(root / SOURCES_FILE) as tmp:
+        text = json.dumps(sources, ensure_ascii=False, indent=1, sort_keys=True)
+        tmp.write_text(text, encoding="utf-8")
 
 
 def record_source(root: Path, source: str, **origin: str) -> None:

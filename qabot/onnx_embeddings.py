@@ -16,8 +16,6 @@ import json
 import logging
 import os
 import platform
-import shutil
-import tempfile
 import warnings
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qabot.atomic import replacing
 from qabot.embeddings import Embedder
 
 if TYPE_CHECKING:
@@ -77,18 +76,6 @@ def _source_fingerprint(model_dir: Path) -> str:
             h.update(f"{name}:{path.stat().st_size}".encode())
     h.update((model_dir / "config.json").read_bytes())
     return h.hexdigest()[:10]
-
-
-def _atomic_write(dest: Path, build: Any) -> None:
-    """Run `build(tmp_path)` in a temp dir beside `dest`, then rename the result into place."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp_dir = Path(tempfile.mkdtemp(prefix=".export-", dir=dest.parent))
-    try:
-        tmp = tmp_dir / dest.name
-        build(tmp)
-        os.replace(tmp, dest)
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
 def export_fp32(model_dir: Path, dest: Path) -> None:
@@ -145,7 +132,8 @@ def export_fp32(model_dir: Path, dest: Path) -> None:
             logger.warning("ONNX fusion failed; using the plain export", exc_info=True)
             os.replace(raw, tmp)
 
-    _atomic_write(dest, build)
+    with replacing(dest) as tmp:
+        build(tmp)
 
 
 def quantise_int8(source: Path, dest: Path, isa: str) -> None:
@@ -181,7 +169,8 @@ def quantise_int8(source: Path, dest: Path, isa: str) -> None:
         finally:
             logging.getLogger().removeFilter(advice)
 
-    _atomic_write(dest, build)
+    with replacing(dest) as tmp:
+        build(tmp)
 
 
 def session_threads() -> int:

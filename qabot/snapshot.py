@@ -11,7 +11,6 @@ only replaced by one of a newer generation (written to a temp folder, renamed in
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 import uuid
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qabot.atomic import replacing
 from qabot.domain import Passage
 
 FORMAT = "1"
@@ -129,9 +129,8 @@ def publish(base: Path, generation: str, identity: dict[str, str]) -> None:
     to the store when it opens (a row in `acquire_write`), and on the first read of a
     collection applies its log to the vector segment.
     """
-    tmp = base / f".current-{uuid.uuid4().hex[:12]}"
-    tmp.write_text(json.dumps({"generation": generation, **identity}))
-    os.replace(tmp, base / CURRENT)
+    with replacing(base / CURRENT) as tmp:
+        tmp.write_text(json.dumps({"generation": generation, **identity}))
 
 
 def current(base: Path) -> dict[str, str] | None:

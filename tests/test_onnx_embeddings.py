@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import qabot.onnx_embeddings as onnx_embeddings
+from qabot.atomic import replacing
 from qabot.embeddings import TorchEmbedder
 from qabot.index import IndexMismatch, PassageIndex
 from qabot.onnx_embeddings import OnnxEmbedder, cpu_instruction_set
@@ -88,8 +89,8 @@ def test_failed_export_leaves_no_cache(tmp_path: Path, monkeypatch: pytest.Monke
         raise RuntimeError("killed mid-export")
 
     dest = tmp_path / "onnx" / "model.onnx"
-    with pytest.raises(RuntimeError):
-        onnx_embeddings._atomic_write(dest, crash)
+    with pytest.raises(RuntimeError), replacing(dest) as tmp:
+        crash(tmp)
     assert not dest.exists()
     assert os.listdir(dest.parent) == []
 
