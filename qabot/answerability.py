@@ -77,11 +77,12 @@ def judge(
         return Verdict(False, 0.0)
     best = ranked[0]
     closest = best.passage
-    retrieved = [
-        p.text for p in passages if p.source == closest.source or closest.source in p.also_in
-    ]
     whole = article_text(closest.source) if article_text else ""
-    article = " ".join([closest.title, whole or " ".join(retrieved)])
+    if not whole:  # what retrieval brought of the article stands for it
+        whole = " ".join(
+            p.text for p in passages if p.source == closest.source or closest.source in p.also_in
+        )
+    article = f"{closest.title} {whole}"
     article_terms = set(terms(article))
     prefixes = {t[:4] for t in article_terms if len(t) >= 4}
     text = " ".join(article.split())
