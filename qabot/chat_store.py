@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from qabot.domain import Answer, Citation, Passage
+from qabot.domain import Answer, ArticleMeta, Citation, Passage
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +35,21 @@ def answer_from_json(text: str) -> Answer | None:
     """The Answer stored by `answer_to_json`, or None if it no longer fits the dataclasses."""
     try:
         data: dict[str, Any] = json.loads(text)
-        data["citations"] = tuple(
-            Citation(**{**c, "also_in": tuple(c.get("also_in", ()))}) for c in data["citations"]
-        )
-        data["passages"] = tuple(
-            Passage(**{**p, "also_in": tuple(p.get("also_in", ()))}) for p in data["passages"]
-        )
+        data["citations"] = tuple(Citation(**_fields(c)) for c in data["citations"])
+        data["passages"] = tuple(Passage(**_fields(p)) for p in data["passages"])
         return Answer(**data)
     except (TypeError, KeyError, ValueError):
         logger.warning("a stored answer could not be read back; ignoring it")
         return None
+
+
+def _fields(record: dict[str, Any]) -> dict[str, Any]:
+    """A stored citation or passage's fields as its dataclass takes them."""
+    return {
+        **record,
+        "also_in": tuple(record.get("also_in", ())),
+        "meta": ArticleMeta(**record.get("meta", {})),
+    }
 
 
 class ChatStore:

@@ -174,6 +174,7 @@ class Chunker:
                         end_char=end,
                         start_line=doc.line_of(start),
                         end_line=doc.line_of(end - 1),
+                        meta=doc.meta,
                     )
                 )
         return passages

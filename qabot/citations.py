@@ -7,8 +7,8 @@ import re
 import threading
 from pathlib import Path
 
-from qabot.domain import Citation, Document, Passage, line_starts_of
-from qabot.loaders import SkipFile, decode_source, file_sha256, read_file
+from qabot.domain import Citation, Document, Passage
+from qabot.loaders import SkipFile, file_sha256, read_file, source_text
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,9 @@ class CitationVerifier:
 
     Every check reads the file (articles are small): a decoded text is reused only while the
     file's bytes hash the same, since size and mtime say nothing when an edit keeps the size
-    and restores the mtime.
+    and restores the mtime. The text is the file's text as citations quote it
+    (`loaders.source_text`: for HTML, Markdown and PDF the text a reader sees), and the
+    lines are the file's (a PDF's pages).
     """
 
     def __init__(self, corpus_dir: Path) -> None:
@@ -42,10 +44,10 @@ class CitationVerifier:
         if hit is not None and hit[0] == digest:
             return hit[1], hit[2]
         try:
-            text, _, _ = decode_source(path, data)
+            got = source_text(path, data)
         except SkipFile:
             return None
-        starts = line_starts_of(text)
+        text, starts = got.text, got.line_starts
         with self._lock:
             self._cache[source] = (digest, text, starts)
         return text, starts
@@ -54,6 +56,37 @@ class CitationVerifier:
         """True when the passage is still the text of its file there, so it can be cited."""
         got = self._text(passage.source)
         return got is not None and got[0][passage.start_char : passage.end_char] == passage.text
+
+    def text_of(self, source: str) -> str | None:
+        """The current text of `source` as citations quote it; None if it cannot be read."""
+        got = self._text(source)
+        return got[0] if got is not None else None
+
+    def cite(self, n: int, passage: Passage, start: int, end: int) -> Citation | None:
+        """Citation `[n]` of characters `start:end` of the passage's file, with the file's
+        lines; None unless it verifies. Within the passage the quote is the passage's own
+        text (so a file changed since it was indexed fails the check); outside it (a byline,
+        a date line) the quote is the file's text, and the citation names no passage."""
+        got = self._text(passage.source)
+        if got is None or not 0 <= start < end:
+            return None
+        inside = passage.start_char <= start and end <= passage.end_char
+        lo = start - passage.start_char
+        doc = Document(passage.source, "", "", (), "", got[1])
+        citation = Citation(
+            n=n,
+            source=passage.source,
+            title=passage.title,
+            start_line=doc.line_of(start),
+            end_line=doc.line_of(end - 1),
+            start_char=start,
+            end_char=end,
+            quote=passage.text[lo : lo + end - start] if inside else got[0][start:end],
+            passage_id=passage.id if inside else "",
+            also_in=passage.also_in if inside else (),
+            meta=passage.meta,
+        )
+        return citation if self.verify(citation) else None
 
     def verify(self, citation: Citation) -> bool:
         """True when the quote is exactly the file's text at its span and line numbers."""

@@ -5,13 +5,27 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 
 @dataclass(frozen=True)
+class ArticleMeta:
+    """Who wrote an article, when and where it was published; "" where unknown."""
+
+    author: str = ""
+    published: str = ""  # YYYY-MM-DD
+    site: str = ""
+    url: str = ""  # the canonical URL
+
+
+@dataclass(frozen=True)
 class Document:
-    """A decoded source file. `text` is the file's text exactly as decoded (offsets refer to it);
-    `spans` are the (start, end) character ranges of article content, chrome excluded."""
+    """A decoded source file. `text` is the text citations quote: the file's text exactly as
+    decoded, or for HTML, Markdown and PDF the text a reader sees (the citation check extracts
+    it again); offsets refer to it. `spans` are the (start, end) character ranges of article
+    content, chrome excluded. `line_starts` maps offsets to the file's lines (pages of a PDF).
+    """
 
     source: str  # path relative to the corpus root, with forward slashes
     title: str
@@ -19,9 +33,10 @@ class Document:
     spans: tuple[tuple[int, int], ...]
     file_hash: str
     line_starts: tuple[int, ...] = field(repr=False, default=())
+    meta: ArticleMeta = ArticleMeta()
 
     def line_of(self, offset: int) -> int:
-        """1-based line number holding character `offset`."""
+        """1-based line number (page of a PDF) of the file holding character `offset`."""
         return bisect.bisect_right(self.line_starts, offset)
 
 
@@ -49,6 +64,7 @@ class Passage:
     end_line: int
     score: float = 0.0
     also_in: tuple[str, ...] = ()  # other files holding the same (or nearly the same) text
+    meta: ArticleMeta = ArticleMeta()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,6 +84,7 @@ class Citation:
     quote: str
     passage_id: str = ""
     also_in: tuple[str, ...] = ()  # twins of `source` that hold the same text
+    meta: ArticleMeta = ArticleMeta()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,6 +119,7 @@ class Answer:
                     "text": p.text,
                     "score": round(p.score, 6),
                     "also_in": list(p.also_in),
+                    **meta_record(p.meta),
                 }
                 for p in self.passages
             ],
@@ -114,8 +132,11 @@ class Answer:
                     "title": c.title,
                     "start_line": c.start_line,
                     "end_line": c.end_line,
+                    "start_char": c.start_char,  # of the file's text as quoted (see Document)
+                    "end_char": c.end_char,
                     "quote": c.quote,
                     "also_in": list(c.also_in),
+                    **meta_record(c.meta),
                 }
                 for c in self.citations
             ],
@@ -124,6 +145,36 @@ class Answer:
             "notice": self.notice,
             "latency_ms": round(self.latency_ms, 2),
         }
+
+
+def meta_record(meta: ArticleMeta) -> dict[str, str | None]:
+    """An article's metadata as JSON records carry it: null where unknown."""
+    return {k: v or None for k, v in asdict(meta).items()}
+
+
+def location(item: Citation | Passage) -> str:
+    """Where a citation or passage stands: `file:16`, `file:16-18`, or `file p. 3` for a PDF
+    (whose "lines" are pages)."""
+    a, b = item.start_line, item.end_line
+    if item.source.lower().endswith(".pdf"):
+        return f"{item.source} p. {a}" if a == b else f"{item.source} pp. {a}-{b}"
+    return f"{item.source}:{a}" if a == b else f"{item.source}:{a}-{b}"
+
+
+def shown_date(iso: str) -> str:
+    """A YYYY-MM-DD date as a reader reads it: "5 Jun 2022"."""
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.day} {day:%b %Y}"
+
+
+def credit(meta: ArticleMeta) -> str:
+    """Site, author and date of an article, as far as known: "Harbour Herald, Jane Smith,
+    5 Jun 2022" ("" when none is known)."""
+    parts = [meta.site, meta.author, shown_date(meta.published) if meta.published else ""]
+    return ", ".join(p for p in parts if p)
 
 
 REFUSAL_TEXT = "I could not find that in the corpus."

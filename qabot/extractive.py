@@ -77,21 +77,8 @@ class ExtractiveAnswerer:
         citations: list[Citation] = []
         parts: list[str] = []
         for cand in chosen:
-            p = cand.passage
-            start_line = p.start_line + p.text.count("\n", 0, cand.start - p.start_char)
-            citation = Citation(
-                n=len(citations) + 1,
-                source=p.source,
-                title=p.title,
-                start_line=start_line,
-                end_line=start_line + cand.text.count("\n"),
-                start_char=cand.start,
-                end_char=cand.end,
-                quote=cand.text,
-                passage_id=p.id,
-                also_in=p.also_in,
-            )
-            if not self.verifier.verify(citation):
+            citation = self.verifier.cite(len(citations) + 1, cand.passage, cand.start, cand.end)
+            if citation is None:
                 continue  # never show a quote that is not in the file as cited
             citations.append(citation)
             parts.append(f"{' '.join(cand.text.split())} [{citation.n}]")

@@ -11,14 +11,14 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qabot import snapshot, store_check
-from qabot.domain import Passage
+from qabot.domain import ArticleMeta, Passage
 from qabot.settings import Settings
 from qabot.snapshot import Snapshot
 from qabot.text import index_text
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "1"
+ARTICLE_FIELDS = tuple(f.name for f in fields(ArticleMeta))
 #: The generation of a collection that no ingest has finished writing yet.
 EMPTY_GENERATION = "empty"
 #: Suffixes of the collection a rebuild fills, and of the one it replaces (for a moment).
@@ -102,6 +103,7 @@ class StoredFile:
     file_hashes: frozenset[str]
     expected: frozenset[int]  # passage counts recorded on its records (0 = not finished)
     ids: frozenset[str]
+    readers: frozenset[str] = frozenset()  # `loaders.READER` versions that wrote them
 
     @property
     def complete(self) -> bool:
@@ -584,13 +586,20 @@ class PassageIndex:
         hashes: dict[str, set[str]] = {}
         expected: dict[str, set[int]] = {}
         ids: dict[str, set[str]] = {}
+        readers: dict[str, set[str]] = {}
         for pid, meta in zip(got["ids"], got["metadatas"], strict=True):
             src = str(meta["source"])
             hashes.setdefault(src, set()).add(str(meta["file_hash"]))
             expected.setdefault(src, set()).add(int(meta["n_passages"]))
             ids.setdefault(src, set()).add(pid)
+            readers.setdefault(src, set()).add(str(meta.get("reader", "")))
         return {
-            s: StoredFile(frozenset(hashes[s]), frozenset(expected[s]), frozenset(ids[s]))
+            s: StoredFile(
+                frozenset(hashes[s]),
+                frozenset(expected[s]),
+                frozenset(ids[s]),
+                frozenset(readers[s]),
+            )
             for s in hashes
         }
 
@@ -657,12 +666,14 @@ class PassageIndex:
         file_hash: dict[str, str],
         vectors: dict[str, list[float]],
         expected: dict[str, int] | None = None,
+        reader: str = "",
     ) -> None:
         """Write passages with their vectors (keyed by text hash), in Chroma-sized batches.
 
         Each record carries its file's hash and passage count (`expected`; by default the
         count in `passages`), which is how the next ingest tells a finished file from one an
-        interrupted ingest left half written.
+        interrupted ingest left half written, and the version of the file reader
+        (`reader`), so that files read by an older one are read again.
         """
         n_per_source: dict[str, int] = {}
         for p in passages:
@@ -687,6 +698,8 @@ class PassageIndex:
                         "n_passages": n_per_source[p.source],
                         "text_hash": th,
                         "indexed_at": round(time.time(), 3),
+                        "reader": reader,
+                        **{k: v for k, v in asdict(p.meta).items() if v},
                     }
                 )
             self.collection.upsert(
@@ -903,4 +916,5 @@ def _passage_from(pid: str, text: str, meta: dict[str, Any]) -> Passage:
         end_char=int(meta["end_char"]),
         start_line=int(meta["start_line"]),
         end_line=int(meta["end_line"]),
+        meta=ArticleMeta(**{k: str(meta.get(k) or "") for k in ARTICLE_FIELDS}),
     )

@@ -15,6 +15,7 @@ from qabot.chunking import Chunker, passage_id
 from qabot.domain import Passage
 from qabot.index import PassageIndex, StoredFile, WriterBusy, writer_id
 from qabot.loaders import (
+    READER_VERSION,
     TEXT_SUFFIXES,
     SkipFile,
     Skipped,
@@ -274,7 +275,9 @@ class Ingestor:
         if self._pending:
             vectors, n = self.index.embed_missing(self._pending, progress=progress.embedded)
             report.embedded += n
-            self.index.upsert(self._pending, self._pending_hash, vectors, self._pending_expected)
+            self.index.upsert(
+                self._pending, self._pending_hash, vectors, self._pending_expected, READER_VERSION
+            )
             report.passages_written += len(self._pending)
         if self._stale:
             self.index.delete(self._stale)
@@ -309,7 +312,7 @@ class Ingestor:
     ) -> None:
         data = read_file(path)
         digest = file_sha256(data)
-        if before is not None and before.complete and digest in before.file_hashes:
+        if _unchanged(before, digest):
             report.unchanged.append(source)
             return
         doc = load_document(path, source, data)
@@ -341,7 +344,7 @@ class Ingestor:
         """
         stat = path.stat()
         digest, encoding = scan_big_text(path)
-        if before is not None and before.complete and digest in before.file_hashes:
+        if _unchanged(before, digest):
             report.unchanged.append(source)
             return
         logger.info("%s: %.0f MB, reading it in windows", source, stat.st_size / 2**20)
@@ -349,7 +352,8 @@ class Ingestor:
         ids: set[str] = set()
         title = None
         for window in iter_windows(path, encoding):
-            title = title or big_file_title(window, source)
+            if title is None:
+                title = big_file_title(window)
             passages = [
                 _shift(p, window.char_offset, window.line_offset)
                 for p in self.chunker.chunk(window_document(window, source, title, digest))
@@ -377,6 +381,16 @@ class Ingestor:
             report.updated.append(source)
         else:
             report.added.append(source)
+
+
+def _unchanged(before: StoredFile | None, digest: str) -> bool:
+    """Whether the index holds this version of the file, complete, as this qabot reads it."""
+    return (
+        before is not None
+        and before.complete
+        and digest in before.file_hashes
+        and before.readers == {READER_VERSION}
+    )
 
 
 def _shift(p: Passage, chars: int, lines: int) -> Passage:

@@ -100,6 +100,10 @@ def format_passages(passages: Sequence[Passage]) -> str:
         head = f'<passage n="{n}" source="{_attr(p.source)}" lines="{lines}"'
         if p.title:
             head += f' title="{_attr(p.title)}"'
+        if p.meta.published:
+            head += f' published="{p.meta.published}"'
+        if p.meta.author:
+            head += f' author="{_attr(p.meta.author)}"'
         blocks.append(f"{head}>\n{_defang(p.text.strip())}\n</passage>")
     return "\n\n".join(blocks)
 
@@ -154,6 +158,7 @@ def passage_citation(passage: Passage, n: int) -> Citation:
         end_char=passage.end_char,
         quote=passage.text,
         passage_id=passage.id,
+        meta=passage.meta,
     )
 
 

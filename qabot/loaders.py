@@ -10,58 +10,33 @@ import os
 import re
 import stat
 import unicodedata
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from qabot.domain import Document, line_starts_of
+from qabot import article_meta
+from qabot.clutter import CHROME_LINES, clean, is_headline, norm
+from qabot.domain import ArticleMeta, Document, line_starts_of
+from qabot.html_text import html_text, non_article_blocks
+from qabot.markdown_text import markdown_text
+from qabot.pdf_text import PdfError, PdfText, pdf_text
 
 logger = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
-
-#: Lines that are web-page furniture, never article text (compared case-folded, stripped).
-CHROME_LINES = {
-    "accessibility links",
-    "breaking news",
-    "updated",
-    "xs",
-    "sm",
-    "md",
-    "lg",
-    "xl",
-    "skip to main content",
-    "skip to content",
-    "advertisement",
-    "share",
-    "share this article",
-    "print",
-    "email",
-    "comments",
-    "related",
-    "related content",
-    "see also",
-    "menu",
-    "search",
-    "16x9 image",
-    "image",
-    "photo",
-    "video",
-    "to find out more, click here.",
-    "click here",
-    "read more",
-    "more",
-    "log in",
-    "sign in",
-    "subscribe",
-    "close",
-}
-_BULLET = re.compile(r"^\s*[•·▪►]")
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+#: How files are read (text, line map, spans, metadata). Index records carry it, and a file
+#: whose records an older version wrote is read again by the next ingest: bump it whenever
+#: what reading a file gives changes.
+READER_VERSION = "2"
+#: What htmldate may take for a publication date: what the page says it first published,
+#: looked for in its text too, with bounds that do not depend on this machine's clock.
+_FULL_STOP = re.compile(r"(?<!\.)\.[\"'”’)]*$")
+_DATE_PARAMS = {"original_date": True, "extensive_search": True, "max_date": "2099-12-31"}
 
 
 class SkipFile(Exception):
@@ -115,40 +90,14 @@ def decode_bytes(data: bytes) -> str:
     return text
 
 
-def _html_text(data: bytes) -> tuple[str, str]:
-    import trafilatura
+@dataclass(frozen=True)
+class SourceText:
+    """A file's text as citations quote it (see `Document.text`), with the file's line (for a
+    PDF, page) of every offset: what the citation check compares a quote with."""
 
-    html = decode_bytes(data)
-    doc = trafilatura.bare_extraction(html, include_comments=False, include_tables=False)
-    text = getattr(doc, "text", None)
-    if not text:
-        raise SkipFile("no article text found in HTML")
-    return str(text), str(getattr(doc, "title", None) or "")
-
-
-def _pdf_text(data: bytes) -> str:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError) as exc:
-        raise SkipFile(f"unreadable PDF ({exc.__class__.__name__})") from None
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
-    if not text:
-        raise SkipFile("PDF has no extractable text (scanned?)")
-    return text
-
-
-def read_source_text(path: Path) -> tuple[str, str, str]:
-    """(text, html_title, file_hash) for a file: the text citations are checked against."""
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise SkipFile(f"unsupported file type {suffix or '(none)'}")
-    return decode_source(path, read_file(path))
+    text: str
+    line_starts: tuple[int, ...]
+    file_hash: str
 
 
 def read_file(path: Path) -> bytes:
@@ -159,118 +108,127 @@ def read_file(path: Path) -> bytes:
         raise Unreadable(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
 
 
-def decode_source(path: Path, data: bytes) -> tuple[str, str, str]:
-    """(text, html_title, file_hash) of a file's bytes, already read."""
+def _suffix(path: Path, data: bytes) -> str:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise SkipFile(f"unsupported file type {suffix or '(none)'}")
+    if suffix in HTML_SUFFIXES | PDF_SUFFIXES and not data.strip():
+        raise SkipFile("empty file")
+    return suffix
+
+
+def _pdf(data: bytes) -> PdfText:
+    try:
+        pdf = pdf_text(data)
+    except PdfError as exc:
+        raise SkipFile(str(exc)) from None
+    if not pdf.text:
+        raise SkipFile("PDF has no extractable text (scanned?)")
+    return pdf
+
+
+def source_text(path: Path, data: bytes) -> SourceText:
+    """The text of a file's bytes, already read, as citations quote it."""
+    suffix = _suffix(path, data)
     digest = file_sha256(data)
     if suffix in HTML_SUFFIXES:
-        if not data.strip():
-            raise SkipFile("empty file")
-        text, title = _html_text(data)
-        return text, title, digest
+        page = html_text(decode_bytes(data))
+        return SourceText(page.text, page.line_starts, digest)
     if suffix in PDF_SUFFIXES:
-        if not data.strip():
-            raise SkipFile("empty file")
-        return _pdf_text(data), "", digest
-    return decode_bytes(data), "", digest
-
-
-def _norm(line: str) -> str:
-    return " ".join(line.split()).casefold()
-
-
-def _is_headline(line: str) -> bool:
-    words = line.split()
-    return 3 <= len(words) <= 25 and not _SENTENCE_END.search(line.strip())
-
-
-def clean(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Split `text` into the headline and the content spans, dropping page chrome.
-
-    Chrome: known furniture lines, bullet lines and everything after them (site footers),
-    short label lines (three words or fewer without a full stop), and lines that occur more
-    than once (photo captions). Spans are maximal runs of content lines, so a span may hold
-    several paragraphs separated by blank lines but never a chrome line.
-    """
-    lines: list[tuple[int, int, str]] = []  # (start, end-without-newline, stripped text)
-    pos = 0
-    for raw in text.split("\n"):
-        end = pos + len(raw)
-        body = raw.rstrip("\r")
-        lines.append((pos, pos + len(body), body.strip()))
-        pos = end + 1
-    counts = Counter(_norm(s) for _, _, s in lines if s)
-
-    title = ""
-    spans: list[tuple[int, int]] = []
-    run_start: int | None = None
-    run_end = 0
-    body_started = False
-
-    def close_run() -> None:
-        nonlocal run_start
-        if run_start is not None:
-            spans.append((run_start, run_end))
-            run_start = None
-
-    for start, end, stripped in lines:
-        if not stripped:
-            continue  # blank lines do not break a run
-        norm = _norm(stripped)
-        chrome = (
-            norm in CHROME_LINES
-            or counts[norm] > 1
-            or (body_started and _BULLET.match(stripped) is not None)
-        )
-        if body_started and _BULLET.match(stripped):
-            close_run()
-            break  # a bullet after the body starts the site footer
-        if not chrome and not title and not body_started and _is_headline(stripped):
-            title = stripped
-            continue
-        if not chrome and len(stripped.split()) <= 3 and not _SENTENCE_END.search(stripped):
-            chrome = True
-        if chrome:
-            close_run()
-            continue
-        body_started = True
-        # offsets of the stripped text within the raw line
-        lead = len(text[start:end]) - len(text[start:end].lstrip())
-        if run_start is None:
-            run_start = start + lead
-        run_end = start + lead + len(stripped)
-    close_run()
-    return title, tuple(spans)
+        pdf = _pdf(data)
+        return SourceText(pdf.text, pdf.page_starts, digest)
+    text = decode_bytes(data)
+    if suffix in MARKDOWN_SUFFIXES:
+        text = markdown_text(text).text
+    return SourceText(text, line_starts_of(text), digest)
 
 
 def load_document(path: Path, source: str, data: bytes | None = None) -> Document:
     """Read (unless `data` is given), decode and clean one file; SkipFile says why not."""
-    text, html_title, digest = read_source_text(path) if data is None else decode_source(path, data)
-    headline, spans = clean(text)
+    data = read_file(path) if data is None else data
+    suffix = _suffix(path, data)
+    digest = file_sha256(data)
+    title = ""
+    meta = ArticleMeta()
+    not_text: list[tuple[int, int]] = []  # what the format says is not article text
+    boxes: list[tuple[int, int]] = []  # page furniture, where no byline or date is looked for
+    if suffix in HTML_SUFFIXES:
+        html = decode_bytes(data)
+        page = html_text(html)
+        found = _trafilatura(html)
+        text, line_starts = page.text, page.line_starts
+        not_text = non_article_blocks(page, str(getattr(found, "text", None) or ""))
+        boxes = [(b.start, b.end) for b in page.blocks if b.in_box]
+        meta, title = article_meta.from_trafilatura(found)
+    elif suffix in PDF_SUFFIXES:
+        pdf = _pdf(data)
+        text, line_starts = pdf.text, pdf.page_starts
+        published = pdf.created.date().isoformat() if pdf.created else ""
+        meta, title = ArticleMeta(author=pdf.author, published=published), pdf.title
+    else:
+        text = decode_bytes(data)
+        if suffix in MARKDOWN_SUFFIXES:
+            md = markdown_text(text)
+            text = md.text
+            meta, title = article_meta.from_front_matter(md.front_matter)
+            not_text = [(0, md.front_matter_end)] if md.front_matter_end else []
+            if md.heading is not None:
+                title = title or text[md.heading[0] : md.heading[1]]
+                not_text.append(md.heading)
+        line_starts = line_starts_of(text)
+    found_lines = article_meta.meta_lines(text, boxes)
+    own = article_meta.from_lines(found_lines)
+    # A PDF's creation date is when the file was made: the article's own date comes first.
+    if suffix in PDF_SUFFIXES:
+        meta = article_meta.merged(own, meta)
+    else:
+        meta = article_meta.merged(meta, own)
+    not_text += [(m.start, m.end) for m in found_lines if not m.in_body]
+    headline, spans = clean(text, not_text)
     if not spans:
         raise SkipFile("no article text after removing page chrome")
-    title = html_title or headline or _title_from_text(text, spans) or _title_from_name(source)
     return Document(
         source=source,
-        title=title,
+        title=title or headline or ("" if suffix in HTML_SUFFIXES else _title_line(text, not_text)),
         text=text,
         spans=spans,
         file_hash=digest,
-        line_starts=line_starts_of(text),
+        line_starts=line_starts,
+        meta=meta,
     )
 
 
-def _title_from_text(text: str, spans: tuple[tuple[int, int], ...], words: int = 10) -> str:
-    """A title for an article without a headline: the opening words of its first line."""
-    first = text[spans[0][0] : spans[0][1]].split("\n", 1)[0].split()
-    return " ".join(first[:words]) + ("…" if len(first) > words else "")
+def _trafilatura(html: str) -> Any:
+    """trafilatura's reading of a page: its main text and metadata (None if it found none)."""
+    import trafilatura
+
+    return trafilatura.bare_extraction(
+        html,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        date_extraction_params=_DATE_PARAMS,
+    )
 
 
-def _title_from_name(source: str) -> str:
-    stem = Path(source).stem
-    return re.sub(r"[_\-]+", " ", stem).strip() or source
+def _title_line(text: str, not_text: list[tuple[int, int]], words: int = 25) -> str:
+    """The first line of the text when it stands alone and short, as a headline does, though
+    it may end like a question ("Could Yukos be a blessing in disguise?") or be a name
+    ("Amazon rainforest"); "" when the text opens with a paragraph. Never a file name: a
+    title is embedded with every passage, and a renamed file keeps its vectors."""
+    start = len(text) - len(text.lstrip())
+    first, _, rest = text[start:].partition("\n")
+    first = first.strip()
+    if (
+        not first
+        or len(first.split()) > words
+        or rest.partition("\n")[0].strip()  # the line runs on
+        or _FULL_STOP.search(first)
+        or norm(first) in CHROME_LINES
+        or any(s <= start < e for s, e in not_text)
+    ):
+        return ""
+    return first
 
 
 def iter_corpus_files(
@@ -510,7 +468,7 @@ def window_document(window: TextWindow, source: str, title: str, file_hash: str)
     )
 
 
-def big_file_title(window: TextWindow, source: str) -> str:
-    """The first line of a big file if it reads as a headline, else a title from its name."""
+def big_file_title(window: TextWindow) -> str:
+    """The first line of a big file if it reads as a headline, else none."""
     first = next((line.strip() for line in window.text.split("\n") if line.strip()), "")
-    return first if _is_headline(first) else _title_from_name(source)
+    return first if is_headline(first) else ""

@@ -16,17 +16,19 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
 from qabot.atomic import replacing
-from qabot.domain import Passage
+from qabot.domain import ArticleMeta, Passage
 
 FORMAT = "1"
 CURRENT = "CURRENT.json"
 _INTS = ("start_char", "end_char", "start_line", "end_line")
+#: Article metadata columns; a snapshot saved before they existed reads as unknown.
+_META = tuple(f.name for f in fields(ArticleMeta))
 
 
 @dataclass
@@ -76,6 +78,7 @@ def save(base: Path, generation: str, snap: Snapshot, keep: int = 2) -> None:
             "title": [p.title for p in ps],
             "text": [p.text for p in ps],
             **{k: [getattr(p, k) for p in ps] for k in _INTS},
+            **{k: [getattr(p.meta, k) for p in ps] for k in _META},
             "matrix_ids": snap.matrix_ids if snap.matrix is not None else None,
         }
         if snap.matrix is not None:
@@ -91,6 +94,12 @@ def load(base: Path, generation: str) -> Snapshot | None:
         cols = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
         if cols.get("format") != FORMAT or cols.get("generation") != generation:
             return None
+        unknown = [""] * len(cols["ids"])
+        shared: dict[tuple[str, ...], ArticleMeta] = {}  # one record per article, not passage
+        metas = [
+            shared.setdefault(values, ArticleMeta(*values))
+            for values in zip(*(cols.get(k) or unknown for k in _META), strict=True)
+        ]
         passages = {
             pid: Passage(
                 id=pid,
@@ -101,13 +110,15 @@ def load(base: Path, generation: str) -> Snapshot | None:
                 end_char=ec,
                 start_line=sl,
                 end_line=el,
+                meta=meta,
             )
-            for pid, src, title, text, sc, ec, sl, el in zip(
+            for pid, src, title, text, sc, ec, sl, el, meta in zip(
                 cols["ids"],
                 cols["source"],
                 cols["title"],
                 cols["text"],
                 *(cols[k] for k in _INTS),
+                metas,
                 strict=True,
             )
         }

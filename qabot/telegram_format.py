@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from qabot.domain import Answer, Citation, Passage, displayable
+from qabot.domain import Answer, Citation, Passage, credit, displayable, location
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +35,6 @@ def tg_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _lines(c: Citation | Passage) -> str:
-    return f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
-
-
 def _shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
@@ -53,11 +49,13 @@ def marked(text: str) -> str:
 
 
 def source_line(c: Citation | Passage, n: int | None = None) -> str:
-    """`[n] Title — path:lines`, as in the terminal."""
+    """`[n] Title — Site, Author, 5 Jun 2022 — path:lines`, as in the terminal."""
     head = f"<b>[{n}]</b> " if n is not None else ""
-    return (
-        f"{head}<b>{escape(c.title or c.source)}</b> — <code>{escape(c.source)}:{_lines(c)}</code>"
-    )
+    if c.title:
+        head += f"<b>{escape(c.title)}</b> — "
+    if by := credit(c.meta):
+        head += f"{escape(by)} — "
+    return f"{head}<code>{escape(location(c))}</code>"
 
 
 def render_answer(answer: Answer, quote_chars: int = 240) -> str:

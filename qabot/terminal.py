@@ -9,7 +9,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from qabot.domain import Answer, Citation, Passage, displayable
+from qabot.domain import Answer, Citation, Passage, credit, displayable, location
 from qabot.ingest import IngestReport
 
 
@@ -27,13 +27,15 @@ def _marked(text: str) -> Text:
 
 
 def source_line(c: Citation | Passage, n: int | None = None) -> Text:
-    lines = f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
+    """`[n] Title — Site, Author, 5 Jun 2022 — file:16`, with what is known of it."""
     head = Text()
     if n is not None:
         head.append(f"[{n}] ", style="bold cyan")
-    head.append(displayable(c.title or c.source), style="bold")
-    head.append(" — ")
-    head.append(f"{displayable(c.source)}:{lines}", style="green")
+    if c.title:
+        head.append(displayable(c.title), style="bold").append(" — ")
+    if by := credit(c.meta):
+        head.append(displayable(by)).append(" — ")
+    head.append(displayable(location(c)), style="green")
     if c.also_in:
         head.append(f" (also in {displayable(', '.join(c.also_in))})", style="dim")
     return head

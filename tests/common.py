@@ -3,9 +3,12 @@ and importing it again under another name would run its set-up twice)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.pdf_file import pdf_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -30,3 +33,36 @@ def write_leases(folder: Path, files: int) -> None:
         own = f"Lease number {i:04d} was signed by tenant Q{i:04d}X for the corner unit."
         lines = ["Standard Lease Terms For Corner Units", *shared, own]
         (folder / f"lease-{i:04d}.txt").write_text("\n\nAdvertisement\n\n".join(lines) + "\n")
+
+
+#: Saved news pages of several layouts, Markdown, text: the mixed corpus of `news_corpus`.
+NEWS = Path(__file__).resolve().parent / "news"
+#: The pages of the PDF report `news_corpus` adds (no PDF is kept in the repository).
+FLOOD_REPORT = [
+    [
+        "River Severn flood defences: annual review",
+        "Published 10 July 2022",
+        "The River Authority inspected every flood barrier on the lower Severn this spring.",
+        "Most of the barriers were found to be in good working order.",
+    ],
+    [
+        "Barriers were inspected at Tewkesbury, Upton and Worcester.",
+        "Inspectors recorded the condition of each gate, seal and pump.",
+    ],
+    [
+        "The review found that 14 of the 37 barriers had not been test-closed since 2015.",
+        "The authority will test every barrier before the end of October.",
+    ],
+]
+
+
+def write_news_corpus(dest: Path) -> Path:
+    """The mixed news corpus in `dest`: the files of `NEWS` and a three-page PDF report."""
+    shutil.copytree(NEWS, dest)
+    info = {
+        "Title": "River Severn flood defences: annual review",
+        "Author": "River Authority",
+        "CreationDate": "D:20220711093000Z",
+    }
+    (dest / "flood-report.pdf").write_bytes(pdf_bytes(FLOOD_REPORT, info))
+    return dest

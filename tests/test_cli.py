@@ -124,7 +124,8 @@ def test_eval_writes_records_in_the_design_shape(
     }
     assert set(first["passages"][0]) >= {"source", "start_line", "end_line", "text", "score"}
     assert set(first["citations"][0]) == {
-        *("n", "source", "title", "start_line", "end_line", "quote", "also_in")
+        *("n", "source", "title", "start_line", "end_line", "start_char", "end_char", "quote"),
+        *("also_in", "author", "published", "site", "url"),
     }
     assert records[2]["refused"] is True
 

@@ -467,7 +467,8 @@ def test_restart_in_webhook_mode_keeps_history_checks_secret_splits_replies(
         whole = "".join(visible_text(p) for p in parts)
         assert len(whole) > 10_000
         # every passage, rejoined across the parts, is verbatim text of its file
-        heads = list(re.finditer(r"^.* — (\S+):(\d+)(?:-\d+)?$", whole, re.M))
+        # `Title — path:lines`, or `path:lines` alone for an article without a title
+        heads = list(re.finditer(r"^(?:.* — )?(\S+):(\d+)(?:-\d+)?$", whole, re.M))
         assert len(heads) == 20
         for head, nxt in zip(heads, [*heads[1:], None], strict=True):
             block = whole[head.end() : nxt.start() if nxt else len(whole)].strip()
