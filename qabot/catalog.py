@@ -1,5 +1,6 @@
-"""What a corpus holds: every indexed article with its title, date, passages, twins and when it
-was indexed, plus where an added article came from (`.qabot-sources.json` in the corpus)."""
+"""What a corpus holds: every indexed article with its title, author, date, site, passages,
+twins and when it was indexed, plus where an added article came from (`.qabot-sources.json`
+in the corpus)."""
 
 from __future__ import annotations
 
@@ -26,8 +27,10 @@ class DocEntry:
     twins: tuple[str, ...]  # other files with the same content (same file hash)
     indexed_at: str  # ISO time of the last write of its passages; "" if not recorded
     in_folder: bool  # False: indexed, but the file is gone (the next ingest removes it)
-    url: str = ""  # where `qabot add` fetched it from
-    date: str = ""  # the publication date, where known (from the fetched page's metadata)
+    url: str = ""  # its canonical URL, else where `qabot add` fetched it from
+    date: str = ""  # the publication date (YYYY-MM-DD), where the article gives one
+    author: str = ""
+    site: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,8 +100,10 @@ def catalog(index: PassageIndex, root: Path) -> list[DocEntry]:
                 twins=tuple(sorted(twins)),
                 indexed_at=_iso(max(stamps)) if stamps else "",
                 in_folder=(root / source).is_file(),
-                url=str(origin.get("url", "")),
-                date=str(origin.get("date", "")),
+                url=str(first.get("url") or origin.get("url", "")),
+                date=str(first.get("published") or origin.get("date", "")),
+                author=str(first.get("author") or ""),
+                site=str(first.get("site") or ""),
             )
         )
     return entries

@@ -529,8 +529,8 @@ def docs(
     corpus: Corpus = None,
     verbose: Verbose = False,
 ) -> None:
-    """Every indexed article: file, title, date (where known), passages, twins (files with the
-    same text), when it was indexed, and the URL it was added from."""
+    """Every indexed article: file, title, site, author and date (where known), passages,
+    twins (files with the same text), when it was indexed, and its URL."""
     if ctx.invoked_subcommand is not None:
         ctx.obj = corpus
         return
@@ -562,6 +562,7 @@ def docs(
                 head.append(" (file deleted; gone after the next ingest)", style="yellow")
             facts = [
                 f"{e.passages} passage{'s' * (e.passages != 1)}",
+                ", ".join(x for x in (e.site, e.author) if x),
                 f"dated {e.date}" if e.date else "date unknown",
                 f"indexed {e.indexed_at.replace('T', ' ')[:16]} UTC" if e.indexed_at else "",
                 f"twins: {', '.join(e.twins)}" if e.twins else "",

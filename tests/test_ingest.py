@@ -144,3 +144,38 @@ def test_a_new_process_sees_the_same_index(settings: Settings) -> None:
     assert len(fresh.index.passages) == fresh.index.count() > 0
     answer = fresh.ask("Who is the Pentagon's press secretary?")
     assert "Peter Cook" in answer.text
+
+
+def test_an_index_an_older_qabot_wrote_opens_and_is_read_again(
+    settings: Settings, corpus: Path
+) -> None:
+    (corpus / "dated.txt").write_text(
+        "Harbour reopens after the storm\n\nPublished 5 June 2022\n\n"
+        "The harbour reopened on Saturday after the storm damaged its wall.\n",
+        encoding="utf-8",
+    )
+    qa = QA(settings)
+    qa.ingest()
+    # what an older qabot wrote: no reader version, no article metadata
+    col = qa.index.collection
+    got = col.get(include=["metadatas", "documents", "embeddings"])
+    keys = ("reader", "author", "published", "site", "url")
+    old = [{k: v for k, v in m.items() if k not in keys} for m in got["metadatas"]]
+    col.delete(ids=got["ids"])
+    col.add(ids=got["ids"], metadatas=old, documents=got["documents"], embeddings=got["embeddings"])
+    qa.index.mark_changed(None)
+    for folder in qa.index._snapshot_dir.iterdir():  # readers of an older index: no snapshot
+        if folder.is_dir():
+            shutil.rmtree(folder)
+
+    reader = QA(settings)
+    reader.index.refresh(force=True)
+    assert len(reader.index.passages) == len(got["ids"])
+    assert {p.meta.published for p in reader.index.passages.values()} == {""}  # unknown
+
+    writer = QA(settings)
+    report = writer.ingest()
+    assert sorted(report.updated) == sorted([CARTER, COOK, "dated.txt"])
+    assert report.embedded == 0  # the same texts: vectors reused
+    dated = [p for p in writer.index.passages.values() if p.source == "dated.txt"]
+    assert dated and all(p.meta.published == "2022-06-05" for p in dated)

@@ -128,3 +128,111 @@ def test_page_boxes_are_never_passages(news: tuple[Path, dict[str, str]], questi
     clutter = ("School fete", "kayakers", "£1 a week", "potholes", "cookies", "Subscribe")
     for text in [got["answer"], *(p["text"] for p in got["passages"])]:
         assert not any(c in text for c in clutter), text
+
+
+# --- (2) article metadata --------------------------------------------------------------------
+def test_every_citation_and_passage_carries_its_article_metadata(
+    news: tuple[Path, dict[str, str]],
+) -> None:
+    question = "How many suspension cables did engineers replace on the harbour bridge?"
+    got = ask(news, question)
+    first = got["citations"][0]
+    assert (first["author"], first["published"], first["site"]) == (
+        "Jane Smith",
+        "2022-06-05",
+        "Harbour Herald",
+    )
+    assert first["url"] == "https://www.harbourherald.example/news/harbour-bridge-reopens"
+    assert first["title"] == "Harbour bridge reopens after six months of repairs"
+    for p in got["passages"]:
+        assert {"author", "published", "site", "url"} <= set(p)
+    shown = " ".join(CliRunner().invoke(app, ["ask", question], env=news[1]).stdout.split())
+    assert (
+        "[1] Harbour bridge reopens after six months of repairs — Harbour Herald, Jane Smith, "
+        "5 Jun 2022 — harbour-bridge.html:27-28"
+    ) in shown
+
+
+def test_docs_lists_title_author_date_and_site_of_every_format(
+    news: tuple[Path, dict[str, str]],
+) -> None:
+    result = CliRunner().invoke(app, ["docs", "--json"], env=news[1])
+    assert result.exit_code == 0, result.output
+    docs = {d["source"]: d for d in json.loads(result.stdout)}
+    got = {s: (d["title"], d["author"], d["date"], d["site"]) for s, d in docs.items()}
+    assert got == {
+        "harbour-bridge.html": (
+            "Harbour bridge reopens after six months of repairs",
+            "Jane Smith",
+            "2022-06-05",
+            "Harbour Herald",
+        ),
+        # the byline line "Published 5 June 2022, by Staff Reporter" gives the author
+        "solar-farm.html": (
+            "Solar farm approved on former airfield",
+            "Staff Reporter",
+            "2022-06-05",
+            "Valley Echo",
+        ),
+        "council-budget.html": (
+            "Council agrees 4.9% council tax rise",
+            "Tom Baker",
+            "2023-03-03",
+            "Northfield Gazette",
+        ),
+        "ferry-strike.md": (
+            "Ferry strike called off after last-minute pay deal",
+            "Alex Moreno",
+            "2023-04-18",
+            "Island Times",
+        ),
+        # the report's own "Published" line, not the PDF's creation date (11 July)
+        "flood-report.pdf": (
+            "River Severn flood defences: annual review",
+            "River Authority",
+            "2022-07-10",
+            "",
+        ),
+        "market-day.txt": (
+            "Riverside market to close for six weeks",
+            "Tom Baker",
+            "2023-03-03",
+            "",
+        ),
+        "coast-storm-gazette.txt": (
+            "Storm death toll rises as clean-up begins on the coast",
+            "",
+            "2022-06-06",
+            "",
+        ),
+        "coast-storm-courier.md": (
+            "Storm batters the coast overnight",
+            "Sam Okafor",
+            "2022-06-04",
+            "Coastal Courier",
+        ),
+    }
+    shown = CliRunner().invoke(app, ["docs"], env=news[1]).stdout
+    assert "Harbour Herald, Jane Smith · dated 2022-06-05" in " ".join(shown.split())
+
+
+def test_eval_records_carry_the_metadata(news: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    fixtures = tmp_path / "news.jsonl"
+    fixtures.write_text(
+        json.dumps(
+            {
+                "id": "news-1",
+                "question": "What pay rise did Western Isles Ferries offer the ferry crews?",
+                "source": "ferry-strike.md",
+                "answers": ["7%"],
+            }
+        )
+        + "\n"
+    )
+    out = tmp_path / "records.jsonl"
+    result = CliRunner().invoke(app, ["eval", str(fixtures), "--out", str(out)], env=news[1])
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text())
+    assert record["answer_hit"] is True
+    assert record["citations"][0]["published"] == "2023-04-18"
+    assert record["passages"][0]["author"] == "Alex Moreno"
