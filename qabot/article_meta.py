@@ -95,6 +95,15 @@ def _only_date(line: str) -> str:
     return parse_date(m.group(0))
 
 
+def _leading_date(text: str) -> str:
+    """The date `text` opens with ("5 June 2022, by Staff Reporter", "on June 5, 2022 at
+    10:15"; "figures show prices rose on 5 June 2022" opens with none)."""
+    m = _DATE.search(text)
+    if m is None or not _DATE_LINE_REST.match(text[: m.start()]):
+        return ""
+    return parse_date(m.group(0))
+
+
 @dataclass(frozen=True)
 class MetaLine:
     """A line of the text that gives the author or the date: `text[start:end]`."""
@@ -142,7 +151,7 @@ def meta_lines(
                 break  # the body has begun
             continue
         stamp = _STAMP.match(line)
-        if stamp and (day := parse_date(stamp.group("rest"))):
+        if stamp and (day := _leading_date(stamp.group("rest"))):
             author = _AUTHOR_IN_STAMP.search(stamp.group("rest"))
             name = _clean_name(author.group("name")) if author else ""
             if "updated" in stamp.group("what").lower():
@@ -234,17 +243,13 @@ def _unquote(value: str) -> str:
     return " ".join(value.split())
 
 
-def where(meta: ArticleMeta, what: str, lines: Sequence[MetaLine]) -> tuple[int, int] | None:
-    """The span of the line (of `meta_lines`) that states the article's author or date
-    (`what`), for a citation; None when no line states it (it came from the page's metadata)."""
+def where(text: str, meta: ArticleMeta, what: str) -> tuple[int, int] | None:
+    """The span of the line of `text` that states the article's date or author (`what`: a
+    field of `ArticleMeta`), for a citation; None when no line states it (it came from the
+    page's metadata). Every line is looked at: a page may open with many lines of links."""
+    lines = meta_lines(text, limit=len(text))
     if what == "published":
-        for m in lines:
-            if meta.published and meta.published in (m.published, m.updated):
-                return m.start, m.end
-        return None
-    if not meta.author:
-        return None
-    for m in lines:
-        if m.author and (m.author in meta.author or meta.author in m.author):
-            return m.start, m.end
-    return None
+        found = [m for m in lines if meta.published and meta.published in (m.published, m.updated)]
+    else:
+        found = [m for m in lines if meta.author and m.author and m.author in meta.author]
+    return (found[0].start, found[0].end) if found else None

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import TaskID
 
+    from qabot.date_filter import DateRange
     from qabot.ingest import IngestReport
     from qabot.qa import QA
     from qabot.settings import Settings
@@ -209,6 +210,35 @@ def _fail(exc: BaseException, hint: str = "") -> None:
 
 
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")]
+Since = Annotated[
+    str | None,
+    typer.Option(
+        metavar="DATE",
+        help="Only articles published on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).",
+        show_default=False,
+    ),
+]
+Until = Annotated[
+    str | None,
+    typer.Option(
+        metavar="DATE", help="Only articles published on or before DATE.", show_default=False
+    ),
+]
+DatedOnly = Annotated[
+    bool, typer.Option("--dated-only", help="Leave out articles with no known date.")
+]
+
+
+def _dates(since: str | None, until: str | None, dated_only: bool) -> DateRange:
+    """The date range the user asked for; a date that cannot be read is one line."""
+    from qabot.date_filter import DateError, DateRange
+
+    try:
+        return DateRange.parse(since, until, dated_only)
+    except DateError as exc:
+        raise Exit(str(exc)) from None
+
+
 Corpus = Annotated[
     Path | None,
     typer.Option(
@@ -317,12 +347,16 @@ def ask(
     ],
     corpus: Corpus = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    since: Since = None,
+    until: Until = None,
+    dated_only: DatedOnly = False,
     verbose: Verbose = False,
 ) -> None:
     """Answer one question and exit."""
     _configure_logging(verbose)
     question = " ".join(words)
     try:
+        dates = _dates(since, until, dated_only)
         settings = _corpus_settings(corpus)
         console = _console(stderr=as_json)
         qa = _ready_qa(settings, console)
@@ -338,7 +372,7 @@ def ask(
             echo = TokenEcho(_console())
             echo.start()
         try:
-            answer = qa.ask(question, on_token=echo)
+            answer = qa.ask(question, on_token=echo, dates=dates)
         finally:
             streamed = echo.finish() if echo is not None else ""
         if as_json:
@@ -352,7 +386,13 @@ def ask(
 
 
 @app.command()
-def chat(corpus: Corpus = None, verbose: Verbose = False) -> None:
+def chat(
+    corpus: Corpus = None,
+    since: Since = None,
+    until: Until = None,
+    dated_only: DatedOnly = False,
+    verbose: Verbose = False,
+) -> None:
     """Talk with the corpus: a REPL with line editing, history, /sources, /save and /reset."""
     import threading
 
@@ -360,6 +400,7 @@ def chat(corpus: Corpus = None, verbose: Verbose = False) -> None:
     from qabot.repl import Repl
 
     try:
+        dates = _dates(since, until, dated_only)
         settings = _corpus_settings(corpus)
     except Exception as exc:  # noqa: BLE001
         _handle(exc)
@@ -396,7 +437,7 @@ def chat(corpus: Corpus = None, verbose: Verbose = False) -> None:
             return f"Corpus {settings.corpus_dir.resolve()} (the model and index are loading)."
         return _corpus_line(settings, state["qa"])  # type: ignore[arg-type]
 
-    def answer(question: str, history: list[str], on_token=None):  # type: ignore[no-untyped-def]
+    def answer(question: str, history: list[str], on_token=None, dates=None):  # type: ignore[no-untyped-def]
         if not ready.is_set():
             # Ctrl-C here cancels the wait, not the loading, which goes on in its thread.
             waiting = "Loading the model and index (first question only; Ctrl-C cancels)…"
@@ -420,7 +461,7 @@ def chat(corpus: Corpus = None, verbose: Verbose = False) -> None:
             state["announced"] = True
             console.print(about())
         qa: QA = state["qa"]  # type: ignore[assignment]
-        return qa.ask(question, history, on_token=on_token)
+        return qa.ask(question, history, on_token=on_token, dates=dates)
 
     Repl(
         answer,
@@ -430,6 +471,7 @@ def chat(corpus: Corpus = None, verbose: Verbose = False) -> None:
         stream=bool(settings.llm),
         corpus=str(settings.corpus_dir.resolve()),
         about=about,
+        dates=dates,
     ).run()
 
 
@@ -461,11 +503,15 @@ def eval_(
     calibrate: Annotated[
         bool, typer.Option(help="Also report the refusal threshold that fits this set best.")
     ] = False,
+    since: Since = None,
+    until: Until = None,
+    dated_only: DatedOnly = False,
     verbose: Verbose = False,
 ) -> None:
     """Measure retrieval and answers against a fixture set (metrics: docs/DESIGN.md)."""
     _configure_logging(verbose)
     try:
+        dates = _dates(since, until, dated_only)
         from rich.markup import escape
 
         from qabot.evaluate import load_fixtures, run_fixtures
@@ -490,7 +536,10 @@ def eval_(
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("questions", total=len(items))
             result = run_fixtures(
-                lambda q, h, _k: qa.ask(q, h, depth), items, k, lambda: bar.advance(task)
+                lambda q, h, _k: qa.ask(q, h, depth, dates=dates),
+                items,
+                k,
+                lambda: bar.advance(task),
             )
         metrics = result.metrics()
         if calibrate:

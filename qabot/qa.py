@@ -10,8 +10,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from qabot import metadata_answers
 from qabot.citations import CitationVerifier
 from qabot.conversation import condense
+from qabot.date_filter import DateRange
 from qabot.domain import Answer, Passage
 from qabot.embeddings import get_embedder
 from qabot.extractive import ExtractiveAnswerer, idf_from_counts
@@ -122,10 +124,14 @@ class QA:
             self._llm_answerer = LLMAnswerer.from_settings(self.settings, self.verifier)
         return self._llm_answerer
 
-    def retrieve(self, query: str, k: int | None = None) -> Retrieval:
-        """The ranked passages for `query`, only those that can be cited: a passage whose
-        file changed or is gone, or now lies outside the corpus folder, is never shown."""
-        retrieval = self.searcher.search(query, k or self.settings.top_k)
+    def retrieve(
+        self, query: str, k: int | None = None, dates: DateRange | None = None
+    ) -> Retrieval:
+        """The ranked passages for `query` (published within `dates`), only those that can be
+        cited: a passage whose file changed or is gone, or now lies outside the corpus folder,
+        is never shown."""
+        keep = (lambda p: dates.admits(p.meta)) if dates else None
+        retrieval = self.searcher.search(query, k or self.settings.top_k, keep)
         citable = tuple(p for p in retrieval.passages if self.verifier.holds(p))
         if dropped := len(retrieval.passages) - len(citable):
             logger.info("%d passages are no longer in their files; ingest again", dropped)
@@ -138,11 +144,13 @@ class QA:
         history: Sequence[str] = (),
         k: int | None = None,
         on_token: Callable[[str], None] | None = None,
+        dates: DateRange | None = None,
     ) -> Answer:
         """Answer `question`; `history` holds the earlier questions of this chat, oldest first.
 
         `on_token` receives text as a streaming answerer (an LLM) produces it; the returned
         Answer is always the final, checked one. The extractive answerer does not stream.
+        `dates` restricts the search to articles published then.
         """
         started = time.perf_counter()
         question = " ".join(question.split())
@@ -150,10 +158,16 @@ class QA:
             raise ValueError("the question is empty")
         llm = self._llm()
         query = llm.condense(question, history) if llm else condense(question, list(history))
-        retrieval = self.retrieve(query, k)
-        if llm is not None:
+        retrieval = self.retrieve(query, k, dates)
+        answer = metadata_answers.answer(
+            question, query, retrieval, self.verifier, self._article_text
+        )
+        if answer is None and llm is not None:
             answer = llm.answer(question, query, retrieval, self._answerer(), on_token)
-        else:
+        elif answer is None:
             answer = self._answerer().answer(question, query, retrieval)
         latency = (time.perf_counter() - started) * 1000
+        if dates:
+            searched = f"Searched {dates.describe()}."
+            answer = replace(answer, notice=" ".join(x for x in (searched, answer.notice) if x))
         return replace(answer, latency_ms=latency)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 from rich.status import Status
 from rich.text import Text
 
-from qabot.domain import Answer, displayable
+from qabot.date_filter import DateError, DateRange, parse_bound
+from qabot.domain import Answer, displayable, shown_date
 from qabot.terminal import render_answer, render_sources
 from qabot.transcript import conversation_markdown
 
@@ -20,6 +22,9 @@ logger = logging.getLogger(__name__)
 HELP = """Ask a question about the corpus in plain words; follow-up questions are fine.
   /sources     the full passages behind the last answer, with file and lines
   /save FILE   write this conversation, with its citations, to FILE as Markdown
+  /since DATE  search only articles published on or after DATE (YYYY, YYYY-MM or
+               YYYY-MM-DD); /since off searches all again. /until DATE likewise.
+  /dated-only on|off   leave out (or keep) articles with no known date
   /reset       forget this conversation
   /help        this text
   exit         leave (or Ctrl-D); Ctrl-C cancels a question"""
@@ -74,7 +79,8 @@ class Repl:
     """One terminal conversation. `ask(question, history)` does the work; `history` is the
     list of earlier questions, bounded to `max_turns`. With `stream`, `ask` also gets an
     `on_token` callback and the answer's tokens are shown as they come. `corpus` names what
-    is asked about; `about()` says how much of it there is (for /help)."""
+    is asked about; `about()` says how much of it there is (for /help). While /since, /until
+    or /dated-only restrict the search, `ask` also gets `dates=`."""
 
     def __init__(
         self,
@@ -85,6 +91,7 @@ class Repl:
         stream: bool = False,
         corpus: str = "the corpus",
         about: Callable[[], str] | None = None,
+        dates: DateRange | None = None,
     ) -> None:
         self.ask = ask
         self.console = console
@@ -93,6 +100,7 @@ class Repl:
         self.stream = stream
         self.corpus = corpus
         self.about = about
+        self.dates = dates or DateRange()
         self.history: list[str] = []
         self.answers: list[Answer] = []  # this conversation, for /save
         self.last: Answer | None = None
@@ -119,6 +127,8 @@ class Repl:
             render_sources(self.console, self.last)
         elif command == "/save":
             self.save(argument.strip())
+        elif command in ("/since", "/until", "/dated-only"):
+            self.restrict(command, argument.strip())
         elif command.startswith("/"):
             self.console.print(
                 Text(f"Unknown command {displayable(text.split()[0])!r}; /help lists them.")
@@ -130,11 +140,12 @@ class Repl:
     def _question(self, text: str) -> None:
         echo = TokenEcho(self.console, pipe_notice=True) if self.stream else None
         try:
+            when = {"dates": self.dates} if self.dates else {}
             if echo is not None:
                 echo.start()
-                answer = self.ask(text, list(self.history), echo)
+                answer = self.ask(text, list(self.history), echo, **when)
             else:
-                answer = self.ask(text, list(self.history))
+                answer = self.ask(text, list(self.history), **when)
         except KeyboardInterrupt:  # Ctrl-C cancels this question, not the session
             if echo is not None:
                 echo.finish()
@@ -150,6 +161,28 @@ class Repl:
         self.answers.append(answer)
         self.history = (self.history + [text])[-self.max_turns :] if self.max_turns else []
         render_answer(self.console, answer, streamed=echo.finish() if echo is not None else "")
+
+    def restrict(self, command: str, argument: str) -> None:
+        """/since DATE, /until DATE (or `off`), /dated-only on|off: what later questions search."""
+        dates, word = self.dates, argument.lower()
+        try:
+            if command == "/dated-only":
+                if word not in ("on", "off"):
+                    raise DateError("say /dated-only on or /dated-only off")
+                dates = replace(dates, undated=word == "off")
+            elif not argument:
+                raise DateError(f"say {command} DATE (e.g. {command} 2022-06) or {command} off")
+            else:
+                bound = "" if word == "off" else parse_bound(argument, last=command == "/until")
+                since, until = (bound, dates.until) if command == "/since" else (dates.since, bound)
+                if since and until and since > until:
+                    raise DateError(f"{shown_date(since)} is after {shown_date(until)}")
+                dates = DateRange(since, until, dates.undated)
+        except DateError as exc:
+            self.console.print(Text(displayable(str(exc))))
+            return
+        self.dates = dates
+        self.console.print(Text(f"Searching {dates.describe() if dates else 'all articles'}."))
 
     def save(self, target: str) -> None:
         """Write this conversation as Markdown to `target` (/save FILE)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -57,16 +58,21 @@ class Searcher:
         self.dense_weight = dense_weight
         self.reranker = reranker
 
-    def search(self, query: str, k: int) -> Retrieval:
+    def search(
+        self, query: str, k: int, keep: Callable[[Passage], bool] | None = None
+    ) -> Retrieval:
+        """The `k` best passages for `query`; with `keep`, only passages it admits (each
+        retriever then ranks the whole index, so that `candidates` admitted ones remain)."""
         self.index.refresh()
         vector = None
         dense: list[tuple[str, float]] = []
         sparse: list[tuple[str, float]] = []
+        pool = self.candidates if keep is None else len(self.index.passages)
         if self.mode in ("hybrid", "dense"):
             vector = self.index.embedder.embed([query])[0]
-            dense = self.index.dense(vector, self.candidates)
+            dense = self._admitted(self.index.dense(vector, pool), keep)
         if self.mode in ("hybrid", "bm25"):
-            sparse = self.index.sparse(query, self.candidates)
+            sparse = self._admitted(self.index.sparse(query, pool), keep)
         if self.mode == "dense":
             scores = dict(dense)
         elif self.mode == "bm25":
@@ -85,6 +91,14 @@ class Searcher:
         if self.reranker:
             passages = self.reranker.rerank(query, passages, dict(dense))
         return Retrieval(passages[:k], dict(dense), dict(sparse), vector)
+
+    def _admitted(
+        self, ranked: list[tuple[str, float]], keep: Callable[[Passage], bool] | None
+    ) -> list[tuple[str, float]]:
+        if keep is None:
+            return ranked
+        passages = self.index.passages
+        return [(pid, s) for pid, s in ranked if keep(passages[pid])][: self.candidates]
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:

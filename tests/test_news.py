@@ -211,6 +211,7 @@ def test_docs_lists_title_author_date_and_site_of_every_format(
             "2022-06-04",
             "Coastal Courier",
         ),
+        "lighthouse.txt": ("Lighthouse keeper's cottage to become a museum", "", "", ""),
     }
     shown = CliRunner().invoke(app, ["docs"], env=news[1]).stdout
     assert "Harbour Herald, Jane Smith · dated 2022-06-05" in " ".join(shown.split())
@@ -236,3 +237,150 @@ def test_eval_records_carry_the_metadata(news: tuple[Path, dict[str, str]], tmp_
     assert record["answer_hit"] is True
     assert record["citations"][0]["published"] == "2023-04-18"
     assert record["passages"][0]["author"] == "Alex Moreno"
+
+
+# --- (3) dates and authors that answer -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "source", "short", "line", "stated"),
+    [
+        (
+            "When was the story about the harbour bridge published?",
+            "harbour-bridge.html",
+            "5 June 2022",
+            25,
+            '<time datetime="2022-06-05T08:30:00+01:00">5 June 2022</time>',
+        ),
+        (
+            "Who wrote the article about the council tax rise?",
+            "council-budget.html",
+            "Tom Baker",
+            20,
+            '<span class="author vcard">Tom Baker</span>',
+        ),
+        (
+            "Who wrote the story about the ferry strike?",
+            "ferry-strike.md",
+            "Alex Moreno",
+            3,
+            "author: Alex Moreno",
+        ),
+        (
+            "When was the report on the Severn flood defences published?",
+            "flood-report.pdf",
+            "10 July 2022",
+            1,  # the page
+            None,
+        ),
+        (
+            "When was the story about the riverside market published?",
+            "market-day.txt",
+            "3 March 2023",
+            5,
+            "Published 3 March 2023",
+        ),
+    ],
+)
+def test_when_and_who_are_answered_from_the_metadata_with_the_line_that_holds_it(
+    news: tuple[Path, dict[str, str]],
+    question: str,
+    source: str,
+    short: str,
+    line: int,
+    stated: str | None,
+) -> None:
+    got = ask(news, question)
+    assert got["short_answer"] == short and not got["refused"]
+    assert f"{short}. [1]" in got["answer"]
+    (cited,) = got["citations"]
+    assert (cited["source"], cited["start_line"], cited["end_line"]) == (source, line, line)
+    if stated is not None:
+        assert stated in file_line(news, source, line)
+
+
+def test_an_author_only_the_pdf_information_gives_is_said_to_come_from_it(
+    news: tuple[Path, dict[str, str]],
+) -> None:
+    got = ask(news, "Who wrote the report on the Severn flood defences?")
+    assert got["short_answer"] == "River Authority"
+    assert got["citations"] == [] and "metadata of flood-report.pdf" in got["notice"]
+
+
+def test_a_question_about_an_article_the_corpus_lacks_is_not_answered_from_another(
+    news: tuple[Path, dict[str, str]],
+) -> None:
+    got = ask(news, "When was the article about the moon landing published?")
+    assert got["refused"] is True
+
+
+STORM = "How many people did the storm on the coast kill?"
+
+
+def test_since_and_until_restrict_the_search_by_publication_date(
+    news: tuple[Path, dict[str, str]],
+) -> None:
+    later = ask(news, STORM, "--since", "2022-06-05")
+    assert {c["source"] for c in later["citations"]} == {"coast-storm-gazette.txt"}
+    assert all((p["published"] or "9999") >= "2022-06-05" for p in later["passages"])
+    assert later["notice"].startswith("Searched articles published since 5 Jun 2022")
+    earlier = ask(news, STORM, "--until", "2022-06-04")
+    assert {c["source"] for c in earlier["citations"]} == {"coast-storm-courier.md"}
+    assert all(
+        p["published"] is None or p["published"] <= "2022-06-04" for p in earlier["passages"]
+    )
+    month = ask(news, STORM, "--since", "2022-06", "--until", "2022-06")
+    assert {p["published"][:7] for p in month["passages"] if p["published"]} == {"2022-06"}
+
+
+def test_undated_articles_are_kept_unless_asked(news: tuple[Path, dict[str, str]]) -> None:
+    question = "How much did the heritage trust raise for the lighthouse museum?"
+    kept = ask(news, question, "--since", "2023")
+    assert kept["citations"][0]["source"] == "lighthouse.txt"
+    assert kept["citations"][0]["published"] is None
+    dated = ask(news, question, "--since", "2023", "--dated-only")
+    assert all(p["source"] != "lighthouse.txt" for p in dated["passages"])
+    assert all(p["published"] >= "2023-01-01" for p in dated["passages"])
+
+
+def test_a_date_that_cannot_be_read_is_one_line(news: tuple[Path, dict[str, str]]) -> None:
+    result = CliRunner().invoke(app, ["ask", "--since", "June-ish", STORM], env=news[1])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: cannot read 'June-ish' as a date; write YYYY, YYYY-MM or YYYY-MM-DD "
+        "(e.g. 2022-06-05)"
+    ]
+
+
+def test_since_in_the_repl(news: tuple[Path, dict[str, str]]) -> None:
+    script = [
+        "/since 2022-06-05",
+        STORM,
+        "/since off",
+        "/until 2022-06-04",
+        STORM,
+        "/until off",
+        "/dated-only maybe",
+        "/since 2022-07 ",
+        "/until 2022-06",
+    ]
+    result = CliRunner().invoke(app, ["chat"], input="\n".join(script) + "\n", env=news[1])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "Searching articles published since 5 Jun 2022 (and undated ones)." in out
+    first, second = out.split("Searching articles published until 4 Jun 2022")
+    assert "coast-storm-gazette.txt:5" in first and "coast-storm-courier.md" not in first
+    assert "coast-storm-courier.md:10" in second.split("Searching all articles.")[0]
+    assert "say /dated-only on or /dated-only off" in out
+    assert "1 Jul 2022 is after 30 Jun 2022" in out
+
+
+def test_eval_since(news: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    fixtures = tmp_path / "storm.jsonl"
+    item = {"id": "storm", "question": STORM, "source": "coast-storm-courier.md", "answers": ["9"]}
+    fixtures.write_text(json.dumps(item) + "\n")
+    out = tmp_path / "records.jsonl"
+    args = ["eval", str(fixtures), "--out", str(out), "--json", "--until", "2022-06-04"]
+    result = CliRunner().invoke(app, args, env=news[1])
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text())
+    assert record["answer_hit"] is True
+    assert {p["source"] for p in record["passages"]} <= {"coast-storm-courier.md", "lighthouse.txt"}
