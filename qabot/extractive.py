@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from qabot import disagreement
 from qabot.answerability import Verdict, judge, refusal_text
 from qabot.citations import CitationVerifier
 from qabot.domain import Answer, Citation
@@ -67,13 +68,17 @@ class ExtractiveAnswerer:
             return refused
         best = ranked[0]
         evidence = verdict.evidence
-        chosen = [best]
-        for cand in ranked[1:]:
-            if len(chosen) >= self.max_sentences:
-                break
-            if _adds_to(best, cand):
-                chosen.append(cand)
-        chosen.sort(key=lambda c: c.start)
+        other = disagreement.rival(ranked, self.threshold)
+        if other is not None:
+            chosen = disagreement.newest_first([best, other])
+        else:
+            chosen = [best]
+            for cand in ranked[1:]:
+                if len(chosen) >= self.max_sentences:
+                    break
+                if _adds_to(best, cand):
+                    chosen.append(cand)
+            chosen.sort(key=lambda c: c.start)
         citations: list[Citation] = []
         parts: list[str] = []
         for cand in chosen:
@@ -86,6 +91,9 @@ class ExtractiveAnswerer:
             return refused
         verified = {c.start_char for c in citations}
         short = best.answers[0].text if best.answers and best.start in verified else ""
+        differ = other is not None and len(citations) == 2
+        if differ:  # both values, newest first: never silently one of them
+            short = " or ".join(c.answers[0].text for c in chosen)
         return Answer(
             question,
             query,
@@ -94,6 +102,7 @@ class ExtractiveAnswerer:
             retrieval.passages,
             refused=False,
             evidence=evidence,
+            notice=disagreement.note(chosen, citations) if differ else "",
             short_answer=" ".join(short.split()),
         )
 

@@ -384,3 +384,28 @@ def test_eval_since(news: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     record = json.loads(out.read_text())
     assert record["answer_hit"] is True
     assert {p["source"] for p in record["passages"]} <= {"coast-storm-courier.md", "lighthouse.txt"}
+
+
+# --- (4) disagreeing sources, surfaced -------------------------------------------------------
+def test_reports_that_disagree_are_both_shown_newest_first(
+    news: tuple[Path, dict[str, str]],
+) -> None:
+    got = ask(news, STORM)
+    assert not got["refused"]
+    first, second = got["citations"]
+    assert (first["source"], first["published"]) == ("coast-storm-gazette.txt", "2022-06-06")
+    assert (second["source"], second["published"]) == ("coast-storm-courier.md", "2022-06-04")
+    assert "killed 12 people" in first["quote"] and "killed 9 people" in second["quote"]
+    assert got["short_answer"] == "12 or 9"
+    assert got["notice"] == (
+        "Sources differ: 12 [1] (coast-storm-gazette.txt, 6 Jun 2022); "
+        "9 [2] (Coastal Courier, 4 Jun 2022)."
+    )
+    shown = CliRunner().invoke(app, ["ask", STORM], env=news[1]).stdout
+    assert shown.splitlines()[0] == got["notice"]  # one line, above the answer
+
+
+def test_one_report_alone_is_not_a_disagreement(news: tuple[Path, dict[str, str]]) -> None:
+    got = ask(news, STORM, "--until", "2022-06-04")
+    assert got["notice"].startswith("Searched") and "differ" not in got["notice"]
+    assert got["short_answer"] == "9"

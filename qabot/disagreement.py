@@ -1,0 +1,82 @@
+"""Sources that disagree: when the best evidence for a number or a name comes from two
+articles that state different values (two death tolls, two prices for the same thing), the
+answer quotes both, each cited and dated, newest first, under a one-line note, and never
+silently one of them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from qabot.answer_types import NAMED_TYPES, Span
+from qabot.domain import Citation, shown_date
+from qabot.sentence_scorer import FEATURES, Sentence
+
+#: How much of the question a rival sentence must cover, as a share of what the best covers
+#: (its chance to answer also counts its retrieval rank, which says nothing of agreement).
+SHARE = 0.8
+_COVERAGE = FEATURES.index("coverage")
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        """
+        zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+        fifteen sixteen seventeen eighteen nineteen twenty
+        """.split()  # noqa: SIM905 - a word list reads better as prose
+    )
+}
+_SCALES = {"bn": "billion", "m": "million", "k": "thousand", "tn": "trillion"}
+_PERCENT = {"%", "per", "cent", "percent"}  # a value of the kind "percent" says it already
+_TITLES = re.compile(r"^(?:mr|mrs|ms|miss|dr|sir|lord|lady|dame|prof)\.?\s+")
+
+
+def value(span: Span) -> str:
+    """What a span states, written one way: "nine" and "9", "£2.1m" and "£2.1 million",
+    "Mr Hale" and "hale" read alike."""
+    text = " ".join(span.text.casefold().replace(",", "").split())
+    if span.kind in NAMED_TYPES or span.kind == "name":
+        return _TITLES.sub("", text)
+    pieces = re.findall(r"[\d.]+|[^\W\d]+|\S", text)
+    return "".join(_SCALES.get(w, _NUMBER_WORDS.get(w, w)) for w in pieces if w not in _PERCENT)
+
+
+def _same_article(a: Sentence, b: Sentence) -> bool:
+    pa, pb = a.passage, b.passage
+    return pa.source == pb.source or pa.source in pb.also_in or pb.source in pa.also_in
+
+
+def rival(ranked: Sequence[Sentence], threshold: float) -> Sentence | None:
+    """The best sentence of another article than `ranked[0]`'s that states another value of
+    the kind asked for, likely enough to answer and covering the question nearly as well;
+    None when no source disagrees."""
+    if not ranked or not ranked[0].answers:
+        return None
+    best = ranked[0]
+    stated = value(best.answers[0])
+    for cand in ranked[1:]:
+        if cand.score < threshold:
+            return None  # ranked best first: no later one is likely enough
+        if (
+            cand.answers
+            and cand.features[_COVERAGE] >= SHARE * best.features[_COVERAGE]
+            and not _same_article(best, cand)
+            and value(cand.answers[0]) != stated
+        ):
+            return cand
+    return None
+
+
+def newest_first(sentences: Sequence[Sentence]) -> list[Sentence]:
+    """Sentences of the newest article first; undated ones last."""
+    return sorted(sentences, key=lambda s: s.passage.meta.published or "", reverse=True)
+
+
+def note(sentences: Sequence[Sentence], citations: Sequence[Citation]) -> str:
+    """The one line above an answer whose sources disagree: each value, where and when."""
+    parts = []
+    for s, c in zip(sentences, citations, strict=True):
+        where = c.meta.site or c.source
+        if c.meta.published:
+            where += f", {shown_date(c.meta.published)}"
+        parts.append(f"{' '.join(s.answers[0].text.split())} [{c.n}] ({where})")
+    return "Sources differ: " + "; ".join(parts) + "."
