@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from qabot.domain import ArticleMeta
+from qabot.domain import ARTICLE_FIELDS, ArticleMeta
 
 _MONTHS = {
     m: i
@@ -184,11 +184,7 @@ def merged(primary: ArticleMeta, fallback: ArticleMeta) -> ArticleMeta:
     """`primary`, with its unknown fields taken from `fallback`."""
     return replace(
         primary,
-        **{
-            k: getattr(fallback, k)
-            for k in ("author", "published", "site", "url")
-            if not getattr(primary, k)
-        },
+        **{k: getattr(fallback, k) for k in ARTICLE_FIELDS if not getattr(primary, k)},
     )
 
 

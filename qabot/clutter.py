@@ -94,7 +94,9 @@ _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[•·▪►*-])\s")
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 #: HTML elements that hold page furniture, by tag, ARIA role, or a word of class, id or label.
-_BOX_TAGS = frozenset("nav aside footer header form button dialog menu".split())  # noqa: SIM905
+#: (Not `header`: an article's header holds its headline, byline and date; a site's header
+#: is mostly navigation, a box of its own.)
+_BOX_TAGS = frozenset("nav aside footer form button dialog menu".split())  # noqa: SIM905
 _BOX_ROLES = frozenset(
     """
     navigation banner contentinfo complementary search dialog alertdialog menu menubar toolbar

@@ -11,10 +11,15 @@ from collections.abc import Sequence
 from qabot.answer_types import NAMED_TYPES, Span
 from qabot.domain import Citation, shown_date
 from qabot.sentence_scorer import FEATURES, Sentence
+from qabot.text import terms
 
 #: How much of the question a rival sentence must cover, as a share of what the best covers
 #: (its chance to answer also counts its retrieval rank, which says nothing of agreement).
 SHARE = 0.8
+#: Words besides the question's that two sentences about the same event share, at least:
+#: so many, and such a share of the shorter one's.
+SHARED_WORDS = 3
+SHARED_SHARE = 0.3
 _COVERAGE = FEATURES.index("coverage")
 _NUMBER_WORDS = {
     w: str(i)
@@ -45,25 +50,40 @@ def _same_article(a: Sentence, b: Sentence) -> bool:
     return pa.source == pb.source or pa.source in pb.also_in or pb.source in pa.also_in
 
 
-def rival(ranked: Sequence[Sentence], threshold: float) -> Sentence | None:
+def rival(question: str, ranked: Sequence[Sentence], threshold: float) -> Sentence | None:
     """The best sentence of another article than `ranked[0]`'s that states another value of
-    the kind asked for, likely enough to answer and covering the question nearly as well;
-    None when no source disagrees."""
+    the same kind about the same thing; None when no source disagrees.
+
+    "The same thing": the rival is likely enough to answer, covers the question nearly as well,
+    and shares words beyond the question's with the best sentence (the same event told
+    twice). "Another value": neither sentence states the other's (a sentence giving
+    "18 years and 185 days" agrees with one giving "18 years")."""
     if not ranked or not ranked[0].answers:
         return None
     best = ranked[0]
-    stated = value(best.answers[0])
+    asked = set(terms(question))
     for cand in ranked[1:]:
         if cand.score < threshold:
             return None  # ranked best first: no later one is likely enough
         if (
             cand.answers
+            and cand.answers[0].kind == best.answers[0].kind
             and cand.features[_COVERAGE] >= SHARE * best.features[_COVERAGE]
             and not _same_article(best, cand)
-            and value(cand.answers[0]) != stated
+            and value(cand.answers[0]) not in {value(s) for s in best.answers}
+            and value(best.answers[0]) not in {value(s) for s in cand.answers}
+            and _same_story(best, cand, asked)
         ):
             return cand
     return None
+
+
+def _same_story(a: Sentence, b: Sentence, asked: set[str]) -> bool:
+    """Whether two sentences tell the same event: enough words in common besides the
+    question's (`asked`; most sentences that answer one question share only its words)."""
+    mine, theirs = set(terms(a.text)) - asked, set(terms(b.text)) - asked
+    shared = len(mine & theirs)
+    return shared >= SHARED_WORDS and shared >= SHARED_SHARE * min(len(mine), len(theirs))
 
 
 def newest_first(sentences: Sequence[Sentence]) -> list[Sentence]:

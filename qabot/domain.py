@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -17,6 +17,9 @@ class ArticleMeta:
     published: str = ""  # YYYY-MM-DD
     site: str = ""
     url: str = ""  # the canonical URL
+
+
+ARTICLE_FIELDS = tuple(f.name for f in fields(ArticleMeta))
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ class ExtractiveAnswerer:
             return refused
         best = ranked[0]
         evidence = verdict.evidence
-        other = disagreement.rival(ranked, self.threshold)
+        other = disagreement.rival(question, ranked, self.threshold)
         if other is not None:
             chosen = disagreement.newest_first([best, other])
         else:

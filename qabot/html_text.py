@@ -48,7 +48,6 @@ class Block:
     start: int
     end: int
     in_box: bool  # inside a page box (navigation, related links, cookie note, ...)
-    tag: str  # the element that holds it (p, h1, li, ...)
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,6 @@ class _Reader(HTMLParser):
         self.lines: list[int] = []  # the file's line of each character of `chars`
         self.blocks: list[Block] = []
         self.block_start = 0
-        self.block_tag = "p"
         self.pending_space = False
 
     # --- state of the open elements ---------------------------------------------------
@@ -83,7 +81,6 @@ class _Reader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:
             self._end_block()
-            self.block_tag = tag
         if tag in _VOID:
             return
         values = {k: v or "" for k, v in attrs}
@@ -148,9 +145,7 @@ class _Reader(HTMLParser):
     def _end_block(self) -> None:
         self.pending_space = False
         if len(self.chars) > self.block_start:
-            self.blocks.append(
-                Block(self.block_start, len(self.chars), self._box(), self.block_tag)
-            )
+            self.blocks.append(Block(self.block_start, len(self.chars), self._box()))
             self.chars.extend(BLOCK_BREAK)
             self.lines.extend([self.lines[-1]] * len(BLOCK_BREAK))
             self.block_start = len(self.chars)

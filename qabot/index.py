@@ -11,14 +11,14 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qabot import snapshot, store_check
-from qabot.domain import ArticleMeta, Passage
+from qabot.domain import ARTICLE_FIELDS, ArticleMeta, Passage
 from qabot.settings import Settings
 from qabot.snapshot import Snapshot
 from qabot.text import index_text
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "1"
-ARTICLE_FIELDS = tuple(f.name for f in fields(ArticleMeta))
 #: The generation of a collection that no ingest has finished writing yet.
 EMPTY_GENERATION = "empty"
 #: Suffixes of the collection a rebuild fills, and of the one it replaces (for a moment).
@@ -103,7 +102,7 @@ class StoredFile:
     file_hashes: frozenset[str]
     expected: frozenset[int]  # passage counts recorded on its records (0 = not finished)
     ids: frozenset[str]
-    readers: frozenset[str] = frozenset()  # `loaders.READER` versions that wrote them
+    readers: frozenset[str] = frozenset()  # `loaders.READER_VERSION`s that wrote them
 
     @property
     def complete(self) -> bool:

@@ -97,7 +97,6 @@ class SourceText:
 
     text: str
     line_starts: tuple[int, ...]
-    file_hash: str
 
 
 def read_file(path: Path) -> bytes:
@@ -130,17 +129,16 @@ def _pdf(data: bytes) -> PdfText:
 def source_text(path: Path, data: bytes) -> SourceText:
     """The text of a file's bytes, already read, as citations quote it."""
     suffix = _suffix(path, data)
-    digest = file_sha256(data)
     if suffix in HTML_SUFFIXES:
         page = html_text(decode_bytes(data))
-        return SourceText(page.text, page.line_starts, digest)
+        return SourceText(page.text, page.line_starts)
     if suffix in PDF_SUFFIXES:
         pdf = _pdf(data)
-        return SourceText(pdf.text, pdf.page_starts, digest)
+        return SourceText(pdf.text, pdf.page_starts)
     text = decode_bytes(data)
     if suffix in MARKDOWN_SUFFIXES:
         text = markdown_text(text).text
-    return SourceText(text, line_starts_of(text), digest)
+    return SourceText(text, line_starts_of(text))
 
 
 def load_document(path: Path, source: str, data: bytes | None = None) -> Document:

@@ -16,19 +16,17 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from qabot.atomic import replacing
-from qabot.domain import ArticleMeta, Passage
+from qabot.domain import ARTICLE_FIELDS, ArticleMeta, Passage
 
 FORMAT = "1"
 CURRENT = "CURRENT.json"
 _INTS = ("start_char", "end_char", "start_line", "end_line")
-#: Article metadata columns; a snapshot saved before they existed reads as unknown.
-_META = tuple(f.name for f in fields(ArticleMeta))
 
 
 @dataclass
@@ -78,7 +76,7 @@ def save(base: Path, generation: str, snap: Snapshot, keep: int = 2) -> None:
             "title": [p.title for p in ps],
             "text": [p.text for p in ps],
             **{k: [getattr(p, k) for p in ps] for k in _INTS},
-            **{k: [getattr(p.meta, k) for p in ps] for k in _META},
+            **{k: [getattr(p.meta, k) for p in ps] for k in ARTICLE_FIELDS},
             "matrix_ids": snap.matrix_ids if snap.matrix is not None else None,
         }
         if snap.matrix is not None:
@@ -94,11 +92,11 @@ def load(base: Path, generation: str) -> Snapshot | None:
         cols = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
         if cols.get("format") != FORMAT or cols.get("generation") != generation:
             return None
-        unknown = [""] * len(cols["ids"])
+        unknown = [""] * len(cols["ids"])  # a snapshot saved before metadata was kept
         shared: dict[tuple[str, ...], ArticleMeta] = {}  # one record per article, not passage
         metas = [
             shared.setdefault(values, ArticleMeta(*values))
-            for values in zip(*(cols.get(k) or unknown for k in _META), strict=True)
+            for values in zip(*(cols.get(k) or unknown for k in ARTICLE_FIELDS), strict=True)
         ]
         passages = {
             pid: Passage(

@@ -19,19 +19,33 @@ def test_values_read_alike() -> None:
     assert value(Span("count", 0, 2, "12")) != value(Span("count", 0, 1, "9"))
 
 
-def _sentence(source: str, answer: str, score: float, coverage: float = 0.8) -> Sentence:
-    passage = Passage(source, source, "", f"It was {answer}.", 0, 8, 1, 1)
+QUESTION = "How many people did the storm kill?"
+STORY = "The storm that struck the coast on Friday night killed {} people, police said."
+
+
+def _sentence(
+    source: str, answer: str, score: float, coverage: float = 0.8, story: str = STORY
+) -> Sentence:
+    text = story.format(answer)
+    passage = Passage(source, source, "", text, 0, len(text), 1, 1)
     features = np.zeros(len(FEATURES))
     features[FEATURES.index("coverage")] = coverage
-    span = Span("count", 7, 7 + len(answer), answer)
-    return Sentence(passage, 0, 0, 8, passage.text, features, (span,), score)
+    at = text.index(answer)
+    spans = (Span("count", at, at + len(answer), answer),)
+    return Sentence(passage, 0, 0, len(text), text, features, spans, score)
 
 
-def test_a_rival_is_another_article_with_another_value() -> None:
+def test_a_rival_is_another_article_with_another_value_of_the_same_event() -> None:
     best = _sentence("a.txt", "12", 0.4)
-    assert rival([best, _sentence("a.txt", "9", 0.3)], 0.1) is None  # the same article
-    assert rival([best, _sentence("b.txt", "twelve", 0.3)], 0.1) is None  # the same value
-    assert rival([best, _sentence("b.txt", "9", 0.05)], 0.1) is None  # unlikely to answer
-    assert rival([best, _sentence("b.txt", "9", 0.3, coverage=0.3)], 0.1) is None  # off topic
+
+    def rival_of(other: Sentence) -> Sentence | None:
+        return rival(QUESTION, [best, other], 0.1)
+
+    assert rival_of(_sentence("a.txt", "9", 0.3)) is None  # the same article
+    assert rival_of(_sentence("b.txt", "twelve", 0.3)) is None  # the same value
+    assert rival_of(_sentence("b.txt", "9", 0.05)) is None  # unlikely to answer
+    assert rival_of(_sentence("b.txt", "9", 0.3, coverage=0.3)) is None  # off the question
+    other_event = "A bus crash on the ring road killed {} people, police said."
+    assert rival_of(_sentence("b.txt", "9", 0.3, story=other_event)) is None
     other = _sentence("b.txt", "9", 0.2)
-    assert rival([best, other], 0.1) is other
+    assert rival_of(other) is other
