@@ -1,6 +1,12 @@
 """SIGKILL `qabot ingest` at random points while it indexes the BBC corpus, then let it finish.
 
     .venv/bin/python benchmarks/bench_crash.py [--kills 5] [--min 5] [--max 60] [--seed S]
+                                               [--mb N]
+
+With `--mb N` the corpus is instead one N MB plain-text file of BBC articles (as
+`bench_large.py` makes it: the case where a killed ingest once left a store that crashed every
+later process), and after every kill a one-shot `qabot ask` must answer without changing a
+byte of the store: readers never write.
 
 Starts from an empty data dir (keeping the ONNX export) and runs `qabot ingest` again and
 again, each run killed with SIGKILL after a random number of seconds, until `--kills` kills
@@ -35,19 +41,50 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--backend", default="onnx-int8")
     parser.add_argument("--questions", type=int, default=50)
+    parser.add_argument("--mb", type=int, default=0, help="one big file of this size instead")
     args = parser.parse_args()
 
     seed = args.seed if args.seed is not None else random.randrange(10**6)
     rng = random.Random(seed)
-    data_dir = c.DATA / f"crash-bbc-{args.backend}"
+    name = f"crash-{args.mb}mb" if args.mb else "crash-bbc"
+    data_dir = c.DATA / f"{name}-{args.backend}"
+    corpus = c.BBC
+    headlines: list[str] = []
+    if args.mb:
+        from bench_large import make_corpus
+
+        corpus = c.DATA / f"{name}-corpus"
+        headlines = make_corpus(corpus, args.mb, 1, seed)
     c.empty_data_dir(data_dir)
     env = {
-        "QABOT_CORPUS_DIR": str(c.BBC),
+        "QABOT_CORPUS_DIR": str(corpus),
         "QABOT_DATA_DIR": str(data_dir),
         "QABOT_EMBEDDING_BACKEND": args.backend,
+        "QABOT_MAX_FILE_MB": str(max(args.mb * 2, 100)),
     }
     qabot = [str(c.ROOT / ".venv" / "bin" / "qabot"), "ingest"]
     runs = []
+
+    def store_state() -> dict[str, tuple[int, int]]:
+        """(apparent size, mtime) of every file of the store: what a reader must not change."""
+        return {
+            str(p): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in data_dir.rglob("*")
+            if p.is_file() and "chroma" in p.parts[len(data_dir.parts) :][:3]
+        }
+
+    def reader_after_kill(run: dict) -> None:
+        before = store_state()
+        ask = subprocess.run(
+            [qabot[0], "ask", f"What happened: {rng.choice(headlines)}?"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        run["ask_returncode"] = ask.returncode
+        run["reader_wrote"] = store_state() != before
+        run["largest_store_file_mb"] = round(max((s for s, _ in before.values()), default=0) / 2**20)
 
     def ingest(kill_after: float | None) -> dict:
         started = time.perf_counter()
@@ -80,32 +117,41 @@ def main() -> int:
         runs.append(ingest(rng.uniform(args.min, args.max)))
         if not runs[-1]["killed"]:
             break
+        if args.mb:
+            reader_after_kill(runs[-1])
+            print(json.dumps(runs[-1]), flush=True)
     final = ingest(None)
     runs.append(final)
     if any(r["returncode"] not in (0, -signal.SIGKILL) for r in runs):
         print("an ingest failed", file=sys.stderr)
+        return 1
+    if any(r.get("ask_returncode", 0) != 0 or r.get("reader_wrote") for r in runs):
+        print("a reader failed or wrote to the store after a kill", file=sys.stderr)
         return 1
     recovery = next(r for r in runs if not r["killed"])
 
     from qabot.qa import QA
     from tests.test_durability import assert_consistent
 
-    settings = c.qabot_settings(c.BBC, data_dir, args.backend)
+    settings = c.qabot_settings(corpus, data_dir, args.backend, max_file_mb=max(args.mb * 2, 100))
     t = time.perf_counter()
     assert_consistent(settings)
     check_seconds = time.perf_counter() - t
 
-    # Headline questions: the first line of an article, asked back, must cite that article.
+    # Headline questions: the first line of an article, asked back, must cite that article
+    # (in one big file: must cite a passage that holds the headline).
     qa = QA(settings)
     qa.warm_up()
     files = sorted(c.BBC.rglob("*.txt"))
-    picked = rng.sample(files, args.questions)
     right = 0
-    for path in picked:
+    for path in rng.sample(files, args.questions):
         headline = path.read_text(encoding="utf-8", errors="replace").splitlines()[0].strip()
         answer = qa.ask(f"What happened: {headline}?")
-        source = path.relative_to(c.BBC).as_posix()
-        right += any(cit.source == source for cit in answer.citations)
+        if args.mb:
+            right += any(headline in p.text for p in answer.passages[:5])
+        else:
+            source = path.relative_to(c.BBC).as_posix()
+            right += any(cit.source == source for cit in answer.citations)
     result = {
         "seed": seed,
         "kills": sum(r["killed"] for r in runs),
@@ -120,7 +166,7 @@ def main() -> int:
         "cited_the_article": right,
     }
     print(c.table([result], list(result)))
-    print("results:", c.save(f"crash-bbc-{args.backend}", {**result, "runs": runs}))
+    print("results:", c.save(f"{name}-{args.backend}", {**result, "runs": runs}))
     return 0
 
 

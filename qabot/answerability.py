@@ -64,12 +64,12 @@ def judge(
     passages: tuple[Passage, ...],
     kind: str,
     threshold: float,
-    article_text: Callable[[str], str] | None = None,
+    article_text: Callable[[Passage], str] | None = None,
 ) -> Verdict:
     """The verdict on answering `question` from `ranked[0]`, the top-scored sentence.
 
-    `article_text(source)` gives the whole indexed text of an article; without it, the
-    retrieved passages of the article stand for it. A question whose constraints the article
+    `article_text(passage)` gives the whole indexed text of the passage's article; without
+    it, the retrieved passages of the article stand for it. A question whose constraints the article
     does not meet gets evidence 0, so that a threshold calibrated on `evidence` alone
     (`qabot eval --calibrate`) still refuses it.
     """
@@ -77,7 +77,7 @@ def judge(
         return Verdict(False, 0.0)
     best = ranked[0]
     closest = best.passage
-    whole = article_text(closest.source) if article_text else ""
+    whole = article_text(closest) if article_text else ""
     if not whole:  # what retrieval brought of the article stands for it
         whole = " ".join(
             p.text for p in passages if p.source == closest.source or closest.source in p.also_in

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from qabot.domain import Citation, Document, Passage
@@ -20,17 +22,41 @@ class CitationVerifier:
 
     Every check reads the file (articles are small): a decoded text is reused only while the
     file's bytes hash the same, since size and mtime say nothing when an edit keeps the size
-    and restores the mtime. The text is the file's text as citations quote it
-    (`loaders.source_text`: for HTML, Markdown and PDF the text a reader sees), and the
-    lines are the file's (a PDF's pages).
+    and restores the mtime. Inside `reading_once()` (one question) a file is read only once.
+    The text is the file's text as citations quote it (`loaders.source_text`: for HTML,
+    Markdown and PDF the text a reader sees), and the lines are the file's (a PDF's pages).
     """
 
     def __init__(self, corpus_dir: Path) -> None:
         self.corpus_dir = corpus_dir.resolve()
         self._cache: dict[str, tuple[str, str, tuple[int, ...]]] = {}
         self._lock = threading.Lock()
+        self._question = threading.local()
+
+    @contextmanager
+    def reading_once(self) -> Iterator[None]:
+        """Within the block, in this thread, each file is read and hashed once: the checks of
+        one question all see the same bytes, and a large file is not read again per passage."""
+        if getattr(self._question, "read", None) is not None:
+            yield  # already inside a question
+            return
+        self._question.read = {}
+        try:
+            yield
+        finally:
+            self._question.read = None
 
     def _text(self, source: str) -> tuple[str, tuple[int, ...]] | None:
+        read: dict[str, tuple[str, tuple[int, ...]] | None] | None = getattr(
+            self._question, "read", None
+        )
+        if read is None:
+            return self._read(source)
+        if source not in read:
+            read[source] = self._read(source)
+        return read[source]
+
+    def _read(self, source: str) -> tuple[str, tuple[int, ...]] | None:
         path = (self.corpus_dir / source).resolve()
         if not path.is_relative_to(self.corpus_dir):
             return None

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from qabot import disagreement
 from qabot.answerability import Verdict, judge, refusal_text
 from qabot.citations import CitationVerifier
-from qabot.domain import Answer, Citation
+from qabot.domain import Answer, Citation, Passage
 from qabot.retrieve import Retrieval
 from qabot.sentence_scorer import Sentence, SentenceScorer
 
@@ -29,7 +29,7 @@ class ExtractiveAnswerer:
         scorer: SentenceScorer,
         threshold: float,
         max_sentences: int = 2,
-        article_text: Callable[[str], str] | None = None,
+        article_text: Callable[[Passage], str] | None = None,
     ) -> None:
         self.verifier = verifier
         self.scorer = scorer

@@ -78,9 +78,9 @@ def asks_about(question: str) -> str | None:
     return None
 
 
-def _is_about(question: str, article: Passage, article_text: Callable[[str], str]) -> bool:
+def _is_about(question: str, article: Passage, article_text: Callable[[Passage], str]) -> bool:
     topic = [t for t in terms(question) if t not in _ASKING]
-    held = set(terms(f"{article.title} {article_text(article.source)}"))
+    held = set(terms(f"{article.title} {article_text(article)}"))
     return sum(t in held for t in topic) >= TOPIC_SHARE * len(topic)
 
 
@@ -94,7 +94,7 @@ def answer(
     query: str,
     retrieval: Retrieval,
     verifier: CitationVerifier,
-    article_text: Callable[[str], str],
+    article_text: Callable[[Passage], str],
 ) -> Answer | None:
     """The answer from the metadata of the article asked about; None when the question is not
     about an article's date or author, or the article does not give it."""

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Characters either side of a passage that the refusal check reads as its article: all of a
+#: news article, and a bounded stretch of a file that holds a great many (one 60 MB file).
+ARTICLE_REACH = 100_000
+
 
 class Answerer(Protocol):
     def answer(self, question: str, query: str, retrieval: Retrieval) -> Answer: ...
@@ -48,7 +52,7 @@ class QA:
         self.verifier = CitationVerifier(settings.corpus_dir)
         self._scorer_cache: SentenceScorer | None = None
         self._extractive: ExtractiveAnswerer | None = None
-        self._articles: tuple[object, dict[str, str]] = (None, {})
+        self._articles: tuple[object, dict[str, list[Passage]]] = (None, {})
         self._llm_answerer: LLMAnswerer | None = None
         self._warm = threading.Lock()
 
@@ -91,19 +95,23 @@ class QA:
             self._scorer_cache = SentenceScorer(idf_from_counts(df, n))
         return self._scorer_cache
 
-    def _article_text(self, source: str) -> str:
-        """The indexed text of one article, its passages in file order (for refusal checks)."""
+    def _article_text(self, passage: Passage) -> str:
+        """The indexed text of a passage's article, its passages in file order (for refusal
+        checks). In a file that holds many articles, the stretch of it around the passage."""
         passages = self.index.passages
         if self._articles[0] is not passages:  # a new snapshot: group it again
             grouped: dict[str, list[Passage]] = {}
             for p in passages.values():
                 grouped.setdefault(p.source, []).append(p)
-            texts = {
-                src: " ".join(p.text for p in sorted(ps, key=lambda p: p.start_char))
-                for src, ps in grouped.items()
-            }
-            self._articles = (passages, texts)
-        return self._articles[1].get(source, "")
+            for ps in grouped.values():
+                ps.sort(key=lambda p: p.start_char)
+            self._articles = (passages, grouped)
+        low, high = passage.start_char - ARTICLE_REACH, passage.end_char + ARTICLE_REACH
+        return " ".join(
+            p.text
+            for p in self._articles[1].get(passage.source, ())
+            if p.end_char > low and p.start_char < high
+        )
 
     def _answerer(self) -> ExtractiveAnswerer:
         if self._extractive is None:
@@ -158,14 +166,15 @@ class QA:
             raise ValueError("the question is empty")
         llm = self._llm()
         query = llm.condense(question, history) if llm else condense(question, list(history))
-        retrieval = self.retrieve(query, k, dates)
-        answer = metadata_answers.answer(
-            question, query, retrieval, self.verifier, self._article_text
-        )
-        if answer is None and llm is not None:
-            answer = llm.answer(question, query, retrieval, self._answerer(), on_token)
-        elif answer is None:
-            answer = self._answerer().answer(question, query, retrieval)
+        with self.verifier.reading_once():
+            retrieval = self.retrieve(query, k, dates)
+            answer = metadata_answers.answer(
+                question, query, retrieval, self.verifier, self._article_text
+            )
+            if answer is None and llm is not None:
+                answer = llm.answer(question, query, retrieval, self._answerer(), on_token)
+            elif answer is None:
+                answer = self._answerer().answer(question, query, retrieval)
         latency = (time.perf_counter() - started) * 1000
         if dates:
             searched = f"Searched {dates.describe()}."

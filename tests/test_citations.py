@@ -53,3 +53,16 @@ def test_an_edit_that_keeps_size_and_mtime_fails_the_check(corpus: Path) -> None
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
     assert not verifier.verify(good)
+
+
+def test_one_question_reads_each_file_once_and_the_next_reads_it_again(corpus: Path) -> None:
+    # Within a question every check sees the bytes first read (a large file is not read and
+    # hashed again per passage); the next question reads what is on disk now.
+    verifier = CitationVerifier(corpus)
+    good = _citation(corpus)
+    path = corpus / CARTER
+    with verifier.reading_once():
+        assert verifier.verify(good)
+        path.write_text("Inserted line\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+        assert verifier.verify(good)
+    assert not verifier.verify(good)
