@@ -69,7 +69,8 @@ TOPIC_SHARE = 0.6
 
 
 def asks_about(question: str) -> str | None:
-    """ "published" or "author" when `question` asks that of an article, else None."""
+    """Whether `question` asks when an article was published ("published") or who wrote
+    it ("author"); None when it asks anything else."""
     q = " ".join(question.split())
     if any(p.search(q) for p in _PUBLISHED):
         return "published"
