@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qabot import snapshot, store_check
+from qabot import memory, snapshot, store_check
 from qabot.domain import ARTICLE_FIELDS, ArticleMeta, Passage
 from qabot.settings import Settings
 from qabot.snapshot import Snapshot
@@ -459,6 +459,8 @@ class PassageIndex:
 
     def publish(self) -> None:
         """After an ingest stamped a generation: read it from Chroma and save its snapshot."""
+        self.close_client()  # the writer's in-memory vector index is not needed to read
+        memory.give_back()
         with self._lock:
             col = self.client.get_collection(self.name, embedding_function=None)
             self._collection = col
@@ -496,23 +498,33 @@ class PassageIndex:
 
     def _read_pages(self, include: list[str]) -> Snapshot:
         """The collection page by page, vectors straight into one float32 matrix (a list of
-        Python floats per vector would take ten times the memory on a big corpus)."""
+        Python floats per vector would take ten times the memory on a big corpus). Small
+        pages, each one's memory given back: Chroma's reads cost ~25 KB per record while
+        they last."""
         passages: dict[str, Passage] = {}
-        blocks: list[np.ndarray] = []
-        page, offset = 5000, 0
+        vectors = "embeddings" in include
+        matrix = np.empty((int(self.collection.count()) if vectors else 0, 0), dtype=np.float32)
+        page, offset = 1000, 0
         while True:
             got = self.collection.get(include=include, limit=page, offset=offset)
+            n = len(got["ids"])
             for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 passages[pid] = _passage_from(pid, text, meta)
-            if "embeddings" in include and got["ids"]:
-                blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
-            if len(got["ids"]) < page:
+            if vectors and n:
+                block = np.asarray(got["embeddings"], dtype=np.float32)
+                if matrix.shape[1] != block.shape[1]:
+                    matrix = np.empty((matrix.shape[0], block.shape[1]), dtype=np.float32)
+                if offset + len(block) > len(matrix):  # written to while being read
+                    matrix = np.resize(matrix, (offset + len(block), block.shape[1]))
+                matrix[offset : offset + len(block)] = block
+            del got
+            memory.give_back()
+            if n < page:
                 break
             offset += page
-        if "embeddings" not in include or not passages:
+        if not vectors or not passages:
             return Snapshot(passages, None, [])
-        matrix = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
-        del blocks
+        matrix = matrix[: offset + n]
         matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
         return Snapshot(passages, matrix, list(passages))
 

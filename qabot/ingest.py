@@ -10,7 +10,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from qabot import store_check
+from qabot import memory, store_check
 from qabot.chunking import Chunker, passage_id
 from qabot.domain import Passage
 from qabot.index import PassageIndex, StoredFile, WriterBusy, writer_id
@@ -286,6 +286,7 @@ class Ingestor:
         self._pending_hash.clear()
         self._pending_expected.clear()
         self._stale.clear()
+        memory.give_back()
 
     def _queue(
         self,
