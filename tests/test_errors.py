@@ -1,0 +1,33 @@
+"""Every error a user can cause is a `QabotError` (one line, no traceback), and keeps the
+built-in base its callers catch."""
+
+from __future__ import annotations
+
+import pytest
+
+from qabot.embeddings import ModelNotFound
+from qabot.errors import QabotError
+from qabot.index import IndexMismatch, StoreUnavailable, WriterBusy
+from qabot.ingest import CorpusError, IngestLocked
+from qabot.llm import LLMSetupError, LLMTimeout
+from qabot.prompts import PromptError
+from qabot.store_check import StoreDamaged
+
+
+@pytest.mark.parametrize(
+    ("error", "builtin"),
+    [
+        (ModelNotFound, RuntimeError),
+        (IndexMismatch, RuntimeError),
+        (StoreUnavailable, RuntimeError),
+        (WriterBusy, RuntimeError),
+        (StoreDamaged, RuntimeError),
+        (IngestLocked, RuntimeError),
+        (CorpusError, ValueError),
+        (LLMSetupError, RuntimeError),
+        (LLMTimeout, TimeoutError),
+        (PromptError, ValueError),
+    ],
+)
+def test_core_errors_share_the_one_base(error: type[Exception], builtin: type[Exception]) -> None:
+    assert issubclass(error, QabotError) and issubclass(error, builtin)
