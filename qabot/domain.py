@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from qabot.text import line_of
 
 
 @dataclass(frozen=True)
@@ -22,17 +23,7 @@ class Document:
 
     def line_of(self, offset: int) -> int:
         """1-based line number holding character `offset`."""
-        return bisect.bisect_right(self.line_starts, offset)
-
-
-def line_starts_of(text: str) -> tuple[int, ...]:
-    """Offsets at which each line of `text` begins (only `\\n` ends a line)."""
-    starts = [0]
-    pos = text.find("\n")
-    while pos != -1:
-        starts.append(pos + 1)
-        pos = text.find("\n", pos + 1)
-    return tuple(starts)
+        return line_of(self.line_starts, offset)
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import SecretStr
 
-from qabot.chunking import split_sentences
-from qabot.citations import MARKER, CitationVerifier
+from qabot.citations import CitationVerifier
 from qabot.conversation import condense as extractive_condense
 from qabot.conversation import is_follow_up
 from qabot.domain import REFUSAL_TEXT, Answer, Citation, Passage
@@ -31,6 +30,7 @@ from qabot.errors import QabotError
 from qabot.prompts import Prompt, load_prompt
 from qabot.retrieve import Retrieval
 from qabot.support import on_question, supported
+from qabot.text import MARKER, line_label, split_sentences
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -97,7 +97,7 @@ def format_passages(passages: Sequence[Passage]) -> str:
     """The passages numbered from 1, each in a `<passage n=...>` block, for the answer prompt."""
     blocks = []
     for n, p in enumerate(passages, start=1):
-        lines = f"{p.start_line}" if p.start_line == p.end_line else f"{p.start_line}-{p.end_line}"
+        lines = line_label(p.start_line, p.end_line)
         head = f'<passage n="{n}" source="{_attr(p.source)}" lines="{lines}"'
         if p.title:
             head += f' title="{_attr(p.title)}"'
@@ -124,7 +124,7 @@ _DECLINE = re.compile(
     r"unable\s+to)\s+(?:be\s+)?(?:answer|determine|find|tell)",
     re.I,
 )
-_LEADING_MARKERS = re.compile(r"^(?:\[\d{1,3}\]\s*)+")
+_LEADING_MARKERS = re.compile(rf"^(?:{MARKER.pattern}\s*)+")
 
 
 def normalize_markers(text: str) -> str:
@@ -247,7 +247,7 @@ def check_answer(
                 citations.append(passage_citation(passages[old - 1], mapping[old]))
         dropped += sum(1 for m in MARKER.findall(claim) if int(m) not in mapping)
         kept.append(MARKER.sub(lambda m: _renumbered(m, mapping), claim) + gap)
-    out = re.sub(r"(\[\d{1,3}\])(?:\s*\1)+", r"\1", "".join(kept))  # [1][1] -> [1]
+    out = re.sub(rf"({MARKER.pattern})(?:\s*\1)+", r"\1", "".join(kept))  # [1][1] -> [1]
     out = re.sub(r"[ \t]+([.,;:!?])", r"\1", out)
     out = re.sub(r"[ \t]{2,}", " ", out).strip()
     return Checked(out, tuple(citations), unsupported, dropped)
