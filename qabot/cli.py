@@ -267,7 +267,7 @@ def ingest(
 
 def _handle(exc: BaseException) -> None:
     """One line on stderr and exit code 2; the traceback of an unexpected error with -v."""
-    from qabot.embeddings import ModelNotFound
+    from qabot.embedder import ModelNotFound
     from qabot.evaluate import FixtureError
     from qabot.fetch import FetchError
     from qabot.index import IndexMismatch, StoreUnavailable
@@ -740,6 +740,9 @@ def warm(verbose: Verbose = False) -> None:
 
 
 def main() -> None:
+    from qabot.libraries import configure_libraries
+
+    configure_libraries()
     app()
 
 

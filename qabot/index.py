@@ -25,7 +25,7 @@ from qabot.snapshot import Snapshot
 from qabot.text import indexed_text, terms, text_hash
 
 if TYPE_CHECKING:
-    from qabot.embeddings import Embedder, Progress
+    from qabot.embedder import Embedder, Progress
 
 logger = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ import pytest
 
 from qabot.chunking import Chunker
 from qabot.domain import Document
-from qabot.embeddings import TorchEmbedder
 from qabot.loaders import load_document
 from qabot.settings import BUNDLED_MODEL
 from qabot.text import line_starts_of
+from qabot.torch_embeddings import TorchEmbedder
 from tests.common import CARTER, COOK, SEEDS
 
 

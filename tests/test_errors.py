@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qabot.embeddings import ModelNotFound
+from qabot.embedder import ModelNotFound
 from qabot.errors import QabotError
 from qabot.index import IndexMismatch, StoreUnavailable, WriterBusy
 from qabot.ingest import CorpusError, IngestLocked

