@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 from qabot.answerability import Verdict, judge, refusal_text
@@ -116,12 +115,3 @@ def _adds_to(best: Sentence, cand: Sentence) -> bool:
     if cand.passage.source != best.passage.source or cand.start == best.start:
         return False
     return cand.score >= 0.5 * best.score
-
-
-def idf_from_counts(df: dict[str, int], n_docs: int) -> Callable[[str], float]:
-    """BM25-style idf for a stemmed term; unseen terms get the rarest weight."""
-
-    def idf(term: str) -> float:
-        return math.log(1.0 + (n_docs - df.get(term, 0) + 0.5) / (df.get(term, 0) + 0.5))
-
-    return idf

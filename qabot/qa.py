@@ -10,17 +10,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from qabot.bm25 import idf_from_counts
 from qabot.citations import CitationVerifier
 from qabot.conversation import condense
-from qabot.domain import Answer, Passage
+from qabot.domain import Answer
 from qabot.embeddings import get_embedder
-from qabot.extractive import ExtractiveAnswerer, idf_from_counts
+from qabot.extractive import ExtractiveAnswerer
 from qabot.index import PassageIndex
 from qabot.ingest import Ingestor, IngestProgress, IngestReport
 from qabot.rerank import Reranker
 from qabot.retrieve import Mode, Retrieval, Searcher
 from qabot.sentence_scorer import SentenceScorer
 from qabot.settings import Settings
+from qabot.store import Store
 
 if TYPE_CHECKING:
     from qabot.llm import LLMAnswerer
@@ -38,15 +40,21 @@ class QA:
     def __init__(self, settings: Settings, mode: Mode = "hybrid") -> None:
         self.settings = settings
         self.embedder = get_embedder(settings)
-        self.index = PassageIndex(settings, self.embedder)
+        self.store = Store(settings, self.embedder.model_id, self.embedder.backend)
+        self.index = PassageIndex(settings, self.store)
         reranker = Reranker(self._scorer, settings.rerank_depth) if settings.rerank_depth else None
         self.searcher = Searcher(
-            self.index, settings.candidates, settings.rrf_k, mode, settings.dense_weight, reranker
+            self.index,
+            self.embedder,
+            settings.candidates,
+            settings.rrf_k,
+            mode,
+            settings.dense_weight,
+            reranker,
         )
         self.verifier = CitationVerifier(settings.corpus_dir)
         self._scorer_cache: SentenceScorer | None = None
         self._extractive: ExtractiveAnswerer | None = None
-        self._articles: tuple[object, dict[str, str]] = (None, {})
         self._llm_answerer: LLMAnswerer | None = None
         self._warm = threading.Lock()
 
@@ -57,7 +65,8 @@ class QA:
         rebuild: bool = False,
         progress: IngestProgress | None = None,
     ) -> IngestReport:
-        report = Ingestor(self.settings, self.index).run(paths, rebuild, progress)
+        ingestor = Ingestor(self.settings, self.store, self.index, self.embedder, progress)
+        report = ingestor.run(paths, rebuild)
         self._scorer_cache = self._extractive = None  # corpus statistics changed
         return report
 
@@ -89,20 +98,6 @@ class QA:
             self._scorer_cache = SentenceScorer(idf_from_counts(df, n))
         return self._scorer_cache
 
-    def _article_text(self, source: str) -> str:
-        """The indexed text of one article, its passages in file order (for refusal checks)."""
-        passages = self.index.passages
-        if self._articles[0] is not passages:  # a new snapshot: group it again
-            grouped: dict[str, list[Passage]] = {}
-            for p in passages.values():
-                grouped.setdefault(p.source, []).append(p)
-            texts = {
-                src: " ".join(p.text for p in sorted(ps, key=lambda p: p.start_char))
-                for src, ps in grouped.items()
-            }
-            self._articles = (passages, texts)
-        return self._articles[1].get(source, "")
-
     def _answerer(self) -> ExtractiveAnswerer:
         if self._extractive is None:
             self._extractive = ExtractiveAnswerer(
@@ -110,7 +105,7 @@ class QA:
                 self._scorer(),
                 self.settings.refusal_threshold,
                 self.settings.max_answer_sentences,
-                self._article_text,
+                self.index.article_text,
             )
         return self._extractive
 

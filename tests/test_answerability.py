@@ -28,7 +28,7 @@ def test_a_question_about_another_year_is_refused_and_says_why(seeded_qa: QA) ->
 def test_years_are_checked_against_the_whole_article(seeded_qa: QA) -> None:
     # The Carter story names 2014 (when talks were severed), in a passage that retrieval for
     # this question need not bring: the check reads the whole indexed article.
-    assert "2014" in seeded_qa._article_text(CARTER)
+    assert "2014" in seeded_qa.index.article_text(CARTER)
     refused = seeded_qa.ask("Who did Ash Carter talk to by telephone in 2019?")
     assert refused.refused and refused.text.endswith("which does not mention 2019.")
     # the year after the latest it names may be its own, unwritten: 2015 is not refused

@@ -7,11 +7,12 @@ import pytest
 
 from qabot.embedder import ModelNotFound
 from qabot.errors import QabotError
-from qabot.index import IndexMismatch, StoreUnavailable, WriterBusy
 from qabot.ingest import CorpusError, IngestLocked
 from qabot.llm import LLMSetupError, LLMTimeout
 from qabot.prompts import PromptError
+from qabot.store import IndexMismatch, StoreUnavailable
 from qabot.store_check import StoreDamaged
+from qabot.writer_claim import WriterBusy
 
 
 @pytest.mark.parametrize(

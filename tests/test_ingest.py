@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from qabot.index import IndexMismatch, PassageIndex
-from qabot.ingest import CorpusError, IngestLocked, Ingestor, writer_lock
+from qabot.index import PassageIndex
+from qabot.ingest import CorpusError, IngestLocked
 from qabot.qa import QA
 from qabot.settings import Settings
+from qabot.store import IndexMismatch, Store
+from qabot.writer_claim import writer_lock
 from tests.common import CARTER, COOK
 
 
 def _chroma_ids(qa: QA) -> set[str]:
-    return set(qa.index.collection.get(include=[])["ids"])
+    return set(qa.store.collection.get(include=[])["ids"])
 
 
 def test_first_ingest_then_nothing_to_do(settings: Settings) -> None:
@@ -29,7 +31,7 @@ def test_first_ingest_then_nothing_to_do(settings: Settings) -> None:
     assert (again.added, again.updated, again.removed, again.embedded) == ([], [], [], 0)
     assert _chroma_ids(qa) == ids
     # the BM25 index is built from exactly what Chroma holds
-    assert set(qa.index._bm25.ids) == ids  # type: ignore[union-attr]
+    assert set(qa.index.bm25.ids) == ids
 
 
 def test_changed_file_replaces_its_passages_and_deleted_file_goes(
@@ -53,7 +55,7 @@ def test_changed_file_replaces_its_passages_and_deleted_file_goes(
     report = qa.ingest()
     assert report.removed == [CARTER]
     assert {p.source for p in qa.index.passages.values()} == {COOK}
-    assert {m["source"] for m in qa.index.collection.get(include=["metadatas"])["metadatas"]} == {
+    assert {m["source"] for m in qa.store.collection.get(include=["metadatas"])["metadatas"]} == {
         COOK
     }
 
@@ -110,7 +112,7 @@ def test_ingest_of_one_path_leaves_the_rest(settings: Settings, corpus: Path) ->
 def test_second_writer_fails_at_once(settings: Settings) -> None:
     qa = QA(settings)
     with writer_lock(settings), pytest.raises(IngestLocked, match="another `qabot ingest`"):
-        Ingestor(settings, qa.index).run()
+        qa.ingest()
 
 
 def test_opening_with_another_model_names_the_fix(
@@ -124,7 +126,8 @@ def test_opening_with_another_model_names_the_fix(
     changed = make_settings(corpus_dir=settings.corpus_dir, embedding_model=str(other))
     from qabot.torch_embeddings import TorchEmbedder
 
-    index = PassageIndex(changed, TorchEmbedder(str(other)))
+    embedder = TorchEmbedder(str(other))
+    index = PassageIndex(changed, Store(changed, embedder.model_id, embedder.backend))
     with pytest.raises(IndexMismatch, match="qabot ingest --rebuild"):
         index.count()
 
