@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from qabot.answerability import Verdict, judge, refusal_text
+from qabot.answerer import TokenFn
 from qabot.citations import CitationVerifier
+from qabot.conversation import condense
 from qabot.domain import Answer, Citation
 from qabot.retrieve import Retrieval
 from qabot.sentence_scorer import Sentence, SentenceScorer
@@ -24,7 +26,7 @@ class ExtractiveAnswerer:
     def __init__(
         self,
         verifier: CitationVerifier,
-        scorer: SentenceScorer,
+        scorer: Callable[[], SentenceScorer],
         threshold: float,
         max_sentences: int = 2,
         article_text: Callable[[str], str] | None = None,
@@ -39,8 +41,9 @@ class ExtractiveAnswerer:
         self, question: str, query: str, retrieval: Retrieval
     ) -> tuple[list[Sentence], Verdict]:
         """The sentences, best first, and the verdict on answering from the first."""
-        q = self.scorer.question(question, query)
-        ranked = self.scorer.sentences(q, retrieval.passages, retrieval.dense)
+        scorer = self.scorer()
+        q = scorer.question(question, query)
+        ranked = scorer.sentences(q, retrieval.passages, retrieval.dense)
         verdict = judge(
             question,
             ranked,
@@ -51,16 +54,22 @@ class ExtractiveAnswerer:
         )
         return ranked, verdict
 
-    def answer(self, question: str, query: str, retrieval: Retrieval) -> Answer:
+    def condense(self, question: str, history: Sequence[str]) -> str:
+        """The question, preceded by the earlier questions it leans on (`conversation`)."""
+        return condense(question, list(history))
+
+    def warm_up(self) -> None:
+        """Build the sentence scorer (this corpus's idf) now."""
+        self.scorer()
+
+    def answer(
+        self, question: str, query: str, retrieval: Retrieval, on_token: TokenFn | None = None
+    ) -> Answer:
+        """The best sentences, quoted and cited, or a refusal that names the closest article
+        (`on_token` is never called: nothing streams)."""
         ranked, verdict = self.select(question, query, retrieval)
-        refused = Answer(
-            question,
-            query,
-            refusal_text(verdict),
-            (),
-            retrieval.passages,
-            refused=True,
-            evidence=verdict.evidence,
+        refused = Answer.refusal(
+            question, query, retrieval.passages, verdict.evidence, refusal_text(verdict)
         )
         if not verdict.answerable:
             return refused

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from qabot.chat_model import LLMSetupError, LLMTimeout
 from qabot.embedder import ModelNotFound
 from qabot.errors import QabotError
 from qabot.ingest import CorpusError, IngestLocked
-from qabot.llm import LLMSetupError, LLMTimeout
 from qabot.prompts import PromptError
 from qabot.store import IndexMismatch, StoreUnavailable
 from qabot.store_check import StoreDamaged
