@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 
 from qabot.answer_check import Evidence, bare, normalize_markers, split_claims, strip_thinking
+from qabot.answerer import TokenFn
 from qabot.support import on_question
 
 logger = logging.getLogger(__name__)
-
-TokenFn = Callable[[str], None]
 
 
 class StreamGate:
