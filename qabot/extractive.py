@@ -20,7 +20,8 @@ class ExtractiveAnswerer:
     one's probability is the evidence for answering at all (`answerability.judge` also checks
     the question's years, numbers and names against the article). A second sentence is added
     only when it comes from the same article and scores at least half as well: a sentence
-    from another story never reads as if it were the same one.
+    from another story never reads as if it were the same one. `scorer()` gives the scorer of
+    the corpus as indexed now (its idf changes with each ingest).
     """
 
     def __init__(
