@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from qabot.domain import Citation, Document, Passage, line_starts_of
+from qabot.domain import Citation, Passage
 from qabot.loaders import SkipFile, decode_source, file_sha256, read_file
+from qabot.text import line_of, line_starts_of
 
 logger = logging.getLogger(__name__)
-
-MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 class CitationVerifier:
@@ -89,8 +87,7 @@ class CitationVerifier:
         text, starts = got
         if text[citation.start_char : citation.end_char] != citation.quote:
             return False
-        doc = Document(citation.source, "", "", (), "", starts)
         return (
-            doc.line_of(citation.start_char) == citation.start_line
-            and doc.line_of(citation.end_char - 1) == citation.end_line
+            line_of(starts, citation.start_char) == citation.start_line
+            and line_of(starts, citation.end_char - 1) == citation.end_line
         )

@@ -190,12 +190,15 @@ class _RichIngestProgress:
         if self.embed is not None:
             self.progress.advance(self.embed, n)
 
+    def file_progress(self, source: str, done: int, total: int) -> None:
+        """A big file read in windows: shown as one file, done when `file_done` says so."""
+
 
 def _ingest(
     qa: QA, console: Console, paths: list[Path] | None = None, rebuild: bool = False
 ) -> IngestReport:
     with _RichIngestProgress(console) as bars:
-        return qa.ingest(paths or [], rebuild=rebuild, progress=bars)  # type: ignore[arg-type]
+        return qa.ingest(paths or [], rebuild=rebuild, progress=bars)
 
 
 def _fail(exc: BaseException, hint: str = "") -> None:
@@ -267,11 +270,11 @@ def ingest(
 
 def _handle(exc: BaseException) -> None:
     """One line on stderr and exit code 2; the traceback of an unexpected error with -v."""
-    from qabot.embeddings import ModelNotFound
+    from qabot.embedder import ModelNotFound
     from qabot.evaluate import FixtureError
     from qabot.fetch import FetchError
-    from qabot.index import IndexMismatch, StoreUnavailable
     from qabot.ingest import CorpusError, IngestLocked
+    from qabot.store import IndexMismatch, StoreUnavailable
     from qabot.telegram_bot import TelegramConfigError
 
     if isinstance(
@@ -544,7 +547,7 @@ def docs(
 
         settings = _corpus_settings(corpus)
         root = corpus_root(settings)
-        entries = catalog(_qa(settings).index, root)
+        entries = catalog(_qa(settings).store, root)
         if as_json:
             records = [e.to_dict() for e in entries]
             sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
@@ -603,7 +606,7 @@ def docs_remove(
         settings = _corpus_settings(corpus or ctx.obj)
         root = corpus_root(settings)
         qa = _qa(settings)
-        entry = find(catalog(qa.index, root), root, file)
+        entry = find(catalog(qa.store, root), root, file)
         if entry is None:
             raise Exit(f"{file} is not in the index of {root} (`qabot docs` lists what is)")
         path = root / entry.source
@@ -740,6 +743,9 @@ def warm(verbose: Verbose = False) -> None:
 
 
 def main() -> None:
+    from qabot.libraries import configure_libraries
+
+    configure_libraries()
     app()
 
 

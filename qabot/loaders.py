@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from qabot.domain import Document, line_starts_of
+from qabot.domain import Document
+from qabot.text import PARAGRAPH_BREAK, line_starts_of
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ def decode_bytes(data: bytes) -> str:
 
     NUL bytes are rejected rather than dropped, since dropping them would shift every offset
     after them away from the file. Zero-width and bidi characters are kept (they are text);
-    the index ignores them (`index.index_text`).
+    the index ignores them (`text.index_text`).
     """
     if not data.strip():
         raise SkipFile("empty file")
@@ -390,7 +391,6 @@ def _os_reason(exc: OSError, kind: str) -> str:
 STREAM_BLOCK = 1 << 20
 #: Most characters in one window of a big file (a window ends at a paragraph break if it can).
 WINDOW_CHARS = 1 << 20
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
 
 
 @dataclass(frozen=True)
@@ -457,7 +457,7 @@ def _cut(buf: str, limit: int) -> int:
     """Where to end a window of `buf`: the last paragraph break before `limit`, else the last
     line end, else the last space, else `limit`."""
     last = None
-    for match in _PARAGRAPH_BREAK.finditer(buf, limit // 2, limit):
+    for match in PARAGRAPH_BREAK.finditer(buf, limit // 2, limit):
         last = match
     if last is not None:
         return last.end()

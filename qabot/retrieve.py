@@ -9,6 +9,7 @@ from typing import Literal
 import numpy as np
 
 from qabot.domain import Passage
+from qabot.embedder import Embedder
 from qabot.index import PassageIndex
 from qabot.rerank import Reranker
 
@@ -44,6 +45,7 @@ class Searcher:
     def __init__(
         self,
         index: PassageIndex,
+        embedder: Embedder,
         candidates: int = 40,
         rrf_k: int = 10,
         mode: Mode = "hybrid",
@@ -51,6 +53,7 @@ class Searcher:
         reranker: Reranker | None = None,
     ) -> None:
         self.index = index
+        self.embedder = embedder
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.mode = mode
@@ -63,7 +66,7 @@ class Searcher:
         dense: list[tuple[str, float]] = []
         sparse: list[tuple[str, float]] = []
         if self.mode in ("hybrid", "dense"):
-            vector = self.index.embedder.embed([query])[0]
+            vector = self.embedder.embed([query])[0]
             dense = self.index.dense(vector, self.candidates)
         if self.mode in ("hybrid", "bm25"):
             sparse = self.index.sparse(query, self.candidates)
