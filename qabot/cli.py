@@ -272,7 +272,7 @@ def _handle(exc: BaseException) -> None:
     from qabot.fetch import FetchError
     from qabot.index import IndexMismatch, StoreUnavailable
     from qabot.ingest import CorpusError, IngestLocked
-    from qabot.telegram_bot import TelegramConfigError
+    from qabot.telegram_config import TelegramConfigError
 
     if isinstance(
         exc,

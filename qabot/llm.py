@@ -28,6 +28,7 @@ from qabot.conversation import condense as extractive_condense
 from qabot.conversation import is_follow_up
 from qabot.domain import REFUSAL_TEXT, Answer, Citation, Passage
 from qabot.prompts import Prompt, load_prompt
+from qabot.redaction import redact
 from qabot.retrieve import Retrieval
 from qabot.support import on_question, supported
 
@@ -398,10 +399,7 @@ class LLMAnswerer:
             self.model()
 
     def _redact(self, exc: BaseException) -> str:
-        text = " ".join(str(exc).split())[:300]
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return re.sub(r"\b(sk-|key-)[A-Za-z0-9_\-]{8,}", r"\1***", text)
+        return redact(" ".join(str(exc).split())[:300], self._secrets)
 
     # --- follow-ups ---------------------------------------------------------------------
     def condense(self, question: str, history: Sequence[str]) -> str:
