@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qabot.errors import QabotError
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import TaskID
@@ -30,7 +32,7 @@ app = typer.Typer(
 logger = logging.getLogger("qabot")
 
 
-class Exit(Exception):
+class Exit(QabotError):
     """A user-facing error: print the message and exit non-zero."""
 
 

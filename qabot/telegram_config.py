@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from qabot.errors import QabotError
 from qabot.redaction import redact
 from qabot.settings import Settings
 
@@ -22,7 +23,7 @@ _WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 PROBE_RETRIES = 3  # attempts to reach the Bot API at start, before giving up with one line
 
 
-class TelegramConfigError(Exception):
+class TelegramConfigError(QabotError):
     """The bot cannot start as configured (missing token or allowlist); says what to set."""
 
 
