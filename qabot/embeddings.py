@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qabot.errors import QabotError
 from qabot.settings import BUNDLED_MODEL, Settings
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 
 
-class ModelNotFound(RuntimeError):
+class ModelNotFound(QabotError, RuntimeError):
     """The configured embedding model folder does not exist."""
 
 

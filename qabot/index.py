@@ -19,6 +19,7 @@ import numpy as np
 
 from qabot import snapshot, store_check
 from qabot.domain import Passage
+from qabot.errors import QabotError
 from qabot.settings import Settings
 from qabot.snapshot import Snapshot
 from qabot.text import index_text
@@ -36,15 +37,15 @@ REBUILD_SUFFIX = "-rebuild"
 RETIRED_SUFFIX = "-retired"
 
 
-class IndexMismatch(RuntimeError):
+class IndexMismatch(QabotError, RuntimeError):
     """The collection was built with another embedding model, backend or schema."""
 
 
-class StoreUnavailable(RuntimeError):
+class StoreUnavailable(QabotError, RuntimeError):
     """The Chroma server named in the settings cannot be reached."""
 
 
-class WriterBusy(RuntimeError):
+class WriterBusy(QabotError, RuntimeError):
     """Another process (maybe on another machine) holds the collection's writer claim."""
 
     def __init__(self, holder: str, age: float) -> None:

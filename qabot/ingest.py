@@ -13,6 +13,7 @@ from filelock import FileLock, Timeout
 from qabot import store_check
 from qabot.chunking import Chunker, passage_id
 from qabot.domain import Passage
+from qabot.errors import QabotError
 from qabot.index import PassageIndex, StoredFile, WriterBusy, writer_id
 from qabot.loaders import (
     TEXT_SUFFIXES,
@@ -33,11 +34,11 @@ from qabot.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-class IngestLocked(RuntimeError):
+class IngestLocked(QabotError, RuntimeError):
     """Another ingest holds the data dir's writer lock."""
 
 
-class CorpusError(ValueError):
+class CorpusError(QabotError, ValueError):
     """A path to ingest is missing or outside the corpus folder."""
 
 

@@ -27,6 +27,7 @@ from qabot.citations import MARKER, CitationVerifier
 from qabot.conversation import condense as extractive_condense
 from qabot.conversation import is_follow_up
 from qabot.domain import REFUSAL_TEXT, Answer, Citation, Passage
+from qabot.errors import QabotError
 from qabot.prompts import Prompt, load_prompt
 from qabot.redaction import redact
 from qabot.retrieve import Retrieval
@@ -53,11 +54,11 @@ class Answerer(Protocol):
     def answer(self, question: str, query: str, retrieval: Retrieval) -> Answer: ...
 
 
-class LLMTimeout(TimeoutError):
+class LLMTimeout(QabotError, TimeoutError):
     """The model took longer than the configured timeout."""
 
 
-class LLMSetupError(RuntimeError):
+class LLMSetupError(QabotError, RuntimeError):
     """The chat model could not be built (missing package, missing API key, bad name...)."""
 
 
