@@ -238,6 +238,10 @@ def test_version_help_and_warm(tmp_path: Path) -> None:
         assert all(line == line.rstrip() for line in shown.stdout.splitlines())
         if args[0] != "-h":
             assert "--corpus PATH" in shown.stdout
+        assert "<list" not in shown.stdout and "{" not in shown.stdout  # arguments as typed
+    asked = subprocs.run(["ask", "-h"], environ).stdout
+    assert asked.startswith("Usage: ") and " ask [OPTIONS] QUESTION...\n" in asked
+    assert "\n  QUESTION...  The question (quotes optional).\n" in asked
     assert "docs/DESIGN.md" in subprocs.run(["eval", "-h"], environ).stdout
     warmed = subprocs.run(["warm"], environ)
     assert warmed.returncode == 0, warmed.stderr
