@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperCommand
 
 from qabot.errors import QabotError
+from qabot.process import configure_logging, log_to_file
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -65,42 +66,6 @@ class PlainHelp(TyperCommand):
             if rows:
                 with formatter.section(title):
                     formatter.write_dl(rows)
-
-
-def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs request URLs at INFO, and a Telegram URL carries the bot token.
-    for noisy in (
-        "httpx",
-        "httpcore",
-        "chromadb",
-        "sentence_transformers",
-        "transformers",
-        "bm25s",
-    ):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def _log_to_file(path: Path) -> None:
-    """Send log records to `path` instead of the terminal (the REPL without -v: warnings must
-    not print into the conversation)."""
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if isinstance(handler, logging.StreamHandler) and not isinstance(
-            handler, logging.FileHandler
-        ):
-            root.removeHandler(handler)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError:
-        root.addHandler(logging.NullHandler())
-        return
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
 
 
 def _corpus_settings(corpus: Path | None) -> Settings:
@@ -162,7 +127,7 @@ def _guarded(command: Command) -> Command:
 
     @functools.wraps(command)
     def run(**options: Any) -> None:
-        _configure_logging(bool(options.get("verbose")))
+        configure_logging(bool(options.get("verbose")))
         try:
             command(**options)
         except Exception as exc:  # noqa: BLE001 - every failure gets one clear line
@@ -291,7 +256,7 @@ def chat(corpus: Corpus = None, verbose: Verbose = False) -> None:
 
     settings = _corpus_settings(corpus)
     if not verbose:
-        _log_to_file(settings.data_dir / "chat.log")
+        log_to_file(settings.data_dir / "chat.log")
     if sys.stdin.isatty():
         # Load the line editor before the warm-up thread starts importing torch and holding
         # the GIL, so that the prompt appears at once.

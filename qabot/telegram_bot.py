@@ -33,7 +33,7 @@ from telegram.ext import (
 from qabot import telegram_format as fmt
 from qabot.chat_store import ChatStore
 from qabot.domain import Answer
-from qabot.redaction import Redactor
+from qabot.process import redact_logs
 from qabot.settings import Settings
 from qabot.telegram_access import Gate
 from qabot.telegram_config import TelegramConfigError, check_config, probe
@@ -329,21 +329,10 @@ class QABot:
 # --- entry point -------------------------------------------------------------------------------
 
 
-def _install_redactor(secrets: tuple[str, ...]) -> Redactor:
-    """Mask the bot's secrets in every log record from now on (root handlers, the last-resort
-    handler, and warnings routed through logging)."""
-    redactor = Redactor(secrets)
-    logging.captureWarnings(True)
-    for handler in [*logging.getLogger().handlers, logging.lastResort]:
-        if handler is not None and redactor not in handler.filters:
-            handler.addFilter(redactor)
-    return redactor
-
-
 def run(settings: Settings) -> None:
     """Serve the bot until SIGINT/SIGTERM: polling, or a webhook when one is configured."""
     config = check_config(settings)
-    redactor = _install_redactor(config.secrets)
+    redactor = redact_logs(config.secrets)
 
     def make_qa() -> QA:
         from qabot.qa import QA  # heavy: the model stack
