@@ -48,7 +48,7 @@ def _shown(param: Any) -> str:
     return name + ("..." if param.nargs != 1 else "")
 
 
-class PlainHelp(TyperCommand):
+class _PlainHelp(TyperCommand):
     """Help that names arguments as they are typed (`QUESTION...`), without typer's braces
     (`{QUESTION}...`) or Python types (`QUESTION <list[str]>`). (Typer vendors its own click,
     whose types are private: hence `Any`.)"""
@@ -110,11 +110,11 @@ def _fail(exc: BaseException, hint: str = "") -> None:
     raise typer.Exit(code=2)
 
 
-def _handle(exc: BaseException) -> None:
+def _handle(exc: Exception) -> None:
     """One line on stderr and exit code 2; the traceback of an unexpected error with -v."""
     if isinstance(exc, QabotError):
         _fail(exc)
-    if isinstance(exc, (typer.Exit, KeyboardInterrupt)):
+    if isinstance(exc, typer.Exit):  # a deliberate exit (a declined confirmation)
         raise exc
     if logger.isEnabledFor(logging.INFO):
         logger.exception("unexpected error")
@@ -140,7 +140,7 @@ def _command(group: typer.Typer, name: str | None = None) -> Callable[[Command],
     """Register a command of `group`, guarded, with plain help."""
 
     def register(command: Command) -> Command:
-        group.command(name, cls=PlainHelp)(_guarded(command))
+        group.command(name, cls=_PlainHelp)(_guarded(command))
         return command
 
     return register
