@@ -100,9 +100,6 @@ def render_sources(answer: Answer | None) -> str:
     return "\n\n".join(blocks)
 
 
-# --- splitting ----------------------------------------------------------------------------
-
-
 def render_help(
     articles: Sequence[tuple[str, str]], passages: int, group: bool, username: str
 ) -> str:
@@ -133,6 +130,9 @@ def render_help(
         "/help — this text",
     ]
     return "\n".join(lines)
+
+
+# --- splitting ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
