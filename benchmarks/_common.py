@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from qabot.libraries import configure_libraries
+from qabot.process import configure_libraries
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

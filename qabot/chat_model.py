@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from qabot.errors import QabotError
+from qabot.redaction import redact
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -83,10 +83,7 @@ class ChatModel:
 
     def redact(self, exc: BaseException) -> str:
         """The failure's message, shortened, without the model's secrets or anything like a key."""
-        text = " ".join(str(exc).split())[:300]
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return re.sub(r"\b(sk-|key-)[A-Za-z0-9_\-]{8,}", r"\1***", text)
+        return redact(" ".join(str(exc).split())[:300], self._secrets)
 
 
 def _secrets_of(model: object) -> list[str]:

@@ -141,3 +141,8 @@ class QA:
             answer = answerer.answer(question, query, retrieval, on_token)
         latency = (time.perf_counter() - started) * 1000
         return replace(answer, latency_ms=latency)
+
+    def articles(self) -> list[tuple[str, str]]:
+        """(source, title) of every article in the loaded index, by file name (what a front
+        end names when it says what it knows)."""
+        return sorted({(p.source, p.title) for p in self.index.passages.values()})

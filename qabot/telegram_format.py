@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qabot.domain import Answer, Citation, Passage, displayable
@@ -97,6 +98,38 @@ def render_sources(answer: Answer | None) -> str:
     for n, p in shown:
         blocks.append(f"{source_line(p, n)}\n<blockquote>{escape(p.text.strip())}</blockquote>")
     return "\n\n".join(blocks)
+
+
+def render_help(
+    articles: Sequence[tuple[str, str]], passages: int, group: bool, username: str
+) -> str:
+    """/start and /help: what the bot knows (`articles` as (source, title) pairs) and how to
+    ask it, in a private chat or in a group."""
+    how = (
+        f"In this group, mention me (@{escape(username)}) with your question, reply to "
+        "one of my messages, or use <code>/ask QUESTION</code>."
+        if group
+        else "Send me a question in plain words; follow-up questions are fine."
+    )
+    example = ""
+    if articles:
+        source, title = articles[0]
+        example = f"For example, ask about “{escape(title or source)}”."
+    lines = [
+        f"I answer questions about a collection of {len(articles)} news article"
+        f"{'s' if len(articles) != 1 else ''} ({passages} passages). Every answer quotes "
+        "and cites the passages it comes from, and when the articles do not say, I say so.",
+        "",
+        how,
+        example,
+        "",
+        "/ask QUESTION — ask a question",
+        "/sources — the full passages behind the last answer, with file and lines",
+        "/reset — forget this conversation",
+        "/whoami — your numeric user id",
+        "/help — this text",
+    ]
+    return "\n".join(lines)
 
 
 # --- splitting ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qabot.libraries import configure_libraries
+from qabot.process import configure_libraries
 from qabot.settings import Settings
 from tests.common import SEEDS
 
