@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qabot.domain import Answer, Citation, Passage, displayable
+from qabot.text import MARKER, line_label
 
 logger = logging.getLogger(__name__)
 
 #: Telegram's longest message text.
 MESSAGE_LIMIT = 4096
 
-_MARKER = re.compile(r"\[\d{1,3}\]")
 _TOKEN = re.compile(r"<[^<>]*>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);|[\s\S]")
 _TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)[^<>]*>")
 _SENTENCE_END = frozenset('.!?…]"”’)')
@@ -36,10 +36,6 @@ def tg_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _lines(c: Citation | Passage) -> str:
-    return f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
-
-
 def _shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
@@ -50,15 +46,14 @@ def _shorten(text: str, limit: int) -> str:
 
 def marked(text: str) -> str:
     """Answer text escaped, with its [n] markers in bold."""
-    return _MARKER.sub(lambda m: f"<b>{m.group(0)}</b>", escape(text))
+    return MARKER.sub(lambda m: f"<b>{m.group(0)}</b>", escape(text))
 
 
 def source_line(c: Citation | Passage, n: int | None = None) -> str:
     """`[n] Title — path:lines`, as in the terminal."""
     head = f"<b>[{n}]</b> " if n is not None else ""
-    return (
-        f"{head}<b>{escape(c.title or c.source)}</b> — <code>{escape(c.source)}:{_lines(c)}</code>"
-    )
+    where = f"{escape(c.source)}:{line_label(c.start_line, c.end_line)}"
+    return f"{head}<b>{escape(c.title or c.source)}</b> — <code>{where}</code>"
 
 
 def render_answer(answer: Answer, quote_chars: int = 240) -> str:
@@ -85,16 +80,12 @@ def render_sources(answer: Answer | None) -> str:
     blocks = [f"<b>Question:</b> {escape(answer.question)}"]
     if answer.query and answer.query != answer.question:
         blocks[0] += f"\n<b>Searched for:</b> {escape(answer.query)}"
-    by_id = {p.id: p for p in answer.passages}
-    shown: list[tuple[int | None, Passage]] = [
-        (c.n, by_id[c.passage_id]) for c in answer.citations if c.passage_id in by_id
-    ]
+    shown = answer.sources()
     if not shown:
-        if not answer.passages:
-            blocks.append("No passage was retrieved.")
-            return "\n\n".join(blocks)
+        blocks.append("No passage was retrieved.")
+        return "\n\n".join(blocks)
+    if shown[0][0] is None:
         blocks.append("<i>No passage was cited; the closest passages retrieved were:</i>")
-        shown = [(None, p) for p in answer.passages]
     for n, p in shown:
         blocks.append(f"{source_line(p, n)}\n<blockquote>{escape(p.text.strip())}</blockquote>")
     return "\n\n".join(blocks)

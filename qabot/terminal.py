@@ -4,7 +4,6 @@ articles is shown as text, never read as markup."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from rich.text import Text
 from qabot.catalog import DocEntry
 from qabot.domain import Answer, Citation, Passage, displayable
 from qabot.ingest import IngestReport
+from qabot.text import MARKER, line_label
 
 
 def make_console(stderr: bool = False) -> Console:
@@ -48,7 +48,7 @@ def _marked(text: str) -> Text:
     text = displayable(text)
     out = Text()
     pos = 0
-    for match in re.finditer(r"\[\d{1,3}\]", text):
+    for match in MARKER.finditer(text):
         out.append(text[pos : match.start()])
         out.append(match.group(0), style="bold cyan")
         pos = match.end()
@@ -57,7 +57,7 @@ def _marked(text: str) -> Text:
 
 
 def source_line(c: Citation | Passage, n: int | None = None) -> Text:
-    lines = f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
+    lines = line_label(c.start_line, c.end_line)
     head = Text()
     if n is not None:
         head.append(f"[{n}] ", style="bold cyan")
@@ -146,12 +146,9 @@ def render_sources(console: Console, answer: Answer | None) -> None:
     if answer is None:
         console.print("No answer yet: ask a question first.")
         return
-    by_id = {p.id: p for p in answer.passages}
-    cited = [(c.n, by_id.get(c.passage_id)) for c in answer.citations]
-    shown: list[tuple[int | None, Passage]] = [(n, p) for n, p in cited if p is not None]
-    if not shown:
+    shown = answer.sources()
+    if shown and shown[0][0] is None:
         console.print(Text("No passage was cited; the closest passages retrieved were:", "dim"))
-        shown = [(None, p) for p in answer.passages]
     for n, p in shown:
         console.print(source_line(p, n))
         console.print(_indented(console, Text(displayable(p.text)), bottom=1))

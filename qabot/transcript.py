@@ -5,16 +5,13 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from qabot.domain import Answer, Citation, displayable
+from qabot.domain import Answer, displayable
+from qabot.text import line_label
 
 
 def _md(text: str) -> str:
     """Document text made inert for Markdown: no HTML, no bidi controls, one line."""
     return html.escape(" ".join(displayable(text).split()), quote=False)
-
-
-def _lines(c: Citation) -> str:
-    return f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
 
 
 def conversation_markdown(answers: Sequence[Answer], corpus: str) -> str:
@@ -29,7 +26,8 @@ def conversation_markdown(answers: Sequence[Answer], corpus: str) -> str:
         out += [_md(answer.text), ""]
         for c in answer.citations:
             also = f" (also in {_md(', '.join(c.also_in))})" if c.also_in else ""
-            out.append(f"- [{c.n}] {_md(c.title or c.source)} — {_md(c.source)}:{_lines(c)}{also}")
+            where = f"{_md(c.source)}:{line_label(c.start_line, c.end_line)}"
+            out.append(f"- [{c.n}] {_md(c.title or c.source)} — {where}{also}")
             out.append(f"  > {_md(c.quote)}")
         if answer.citations:
             out.append("")
