@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from qabot.process import configure_libraries
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 BBC = SHARED / "corpora" / "bbc"
@@ -22,9 +24,9 @@ SEEDS = ROOT / "seeds"
 SEED_FIXTURES = ROOT / "tests" / "fixtures" / "seed_questions.jsonl"
 BACKENDS = ("torch", "onnx", "onnx-int8")
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(ROOT / "benchmarks"))
+configure_libraries()
 
 
 def squad(split: str) -> tuple[Path, Path]:

@@ -84,7 +84,7 @@ def main() -> int:
         )
         run["ask_returncode"] = ask.returncode
         run["reader_wrote"] = store_state() != before
-        largest = max((s for s, _ in before.values()), default=0)
+        largest = max((size for size, _ in before.values()), default=0)
         run["largest_store_file_mb"] = round(largest / 2**20)
 
     def ingest(kill_after: float | None) -> dict:

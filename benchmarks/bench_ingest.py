@@ -117,7 +117,7 @@ def worker_textbook(corpus: Path, data_dir: Path, fixtures: Path | None, n: int)
     from langchain_huggingface import HuggingFaceEmbeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from qabot.embeddings import resolve_model_dir
+    from qabot.embedder import resolve_model_dir
     from qabot.settings import BUNDLED_MODEL
 
     docs = [

@@ -120,7 +120,7 @@ def main() -> int:
         print(json.dumps({k: result[k] for k in ("ingest_seconds", "ingest_peak_rss_mb")}))
 
     from qabot import snapshot
-    from qabot.index import collection_name
+    from qabot.store import collection_name
 
     settings = c.qabot_settings(corpus, data_dir, args.backend)
     base = settings.snapshot_dir / collection_name(settings)

@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 from _common import BBC, DATA, ROOT, qabot_settings, squad
 
+from qabot.bm25 import idf_from_counts
 from qabot.conversation import condense
 from qabot.evaluate import load_fixtures, normalize
-from qabot.extractive import idf_from_counts
 from qabot.qa import QA
 from qabot.sentence_scorer import FEATURES, WEIGHTS_FILE, SentenceScorer
 

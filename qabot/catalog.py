@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qabot.atomic import replacing
-from qabot.index import PassageIndex
+from qabot.store import Store
 
 #: Where `qabot add` records the origin of what it fetched (a dotfile: ingest never reads it).
 SOURCES_FILE = ".qabot-sources.json"
@@ -70,10 +70,10 @@ def _iso(timestamp: object) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
 
 
-def catalog(index: PassageIndex, root: Path) -> list[DocEntry]:
+def catalog(store: Store, root: Path) -> list[DocEntry]:
     """Every article the index holds, by file name."""
     by_source: dict[str, list[dict[str, Any]]] = {}
-    for meta in index.records():
+    for meta in store.records():
         by_source.setdefault(str(meta["source"]), []).append(meta)
     by_hash: dict[str, list[str]] = {}
     for source, metas in by_source.items():

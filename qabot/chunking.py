@@ -5,131 +5,13 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from qabot.domain import Document, Passage
+from qabot.text import split_sentences
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
-
-_ABBREVIATIONS = {
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "prof",
-    "sr",
-    "jr",
-    "st",
-    "gen",
-    "col",
-    "lt",
-    "sgt",
-    "capt",
-    "gov",
-    "sen",
-    "rep",
-    "rev",
-    "hon",
-    "pres",
-    "vs",
-    "etc",
-    "inc",
-    "ltd",
-    "co",
-    "corp",
-    "no",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "mt",
-    "ft",
-    "fig",
-    "approx",
-    "dept",
-    "est",
-    "e.g",
-    "i.e",
-    "u.s",
-    "u.k",
-    "u.n",
-    "a.m",
-    "p.m",
-}
-# A candidate end: terminal punctuation, closing quotes/brackets, then whitespace.
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
-_NEXT_START = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9]")
-
-
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """(start, end) spans of the sentences of `text[start:end]`, whitespace trimmed.
-
-    Paragraph breaks (a blank line) always end a sentence; a full stop ends one unless it
-    follows a known abbreviation or a single initial, or the next word is lower case.
-    """
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    for para_start, para_end in _paragraphs(text, start, end):
-        sent_start = para_start
-        for match in _BOUNDARY.finditer(text, para_start, para_end):
-            stop = match.end()
-            if not _NEXT_START.match(text, stop, para_end):
-                continue
-            if match.group(0).startswith(".") and _is_abbreviation(text, sent_start, match.start()):
-                continue
-            spans.append((sent_start, stop))
-            sent_start = _skip_space(text, stop, para_end)
-        if sent_start < para_end:
-            spans.append((sent_start, para_end))
-    return spans
-
-
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
-
-
-def _paragraphs(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """Spans of the paragraphs (separated by blank lines) of text[start:end], trimmed.
-
-    Linear in the length of the text, however long its runs of white space.
-    """
-    pos = start
-    for brk in [*_PARAGRAPH_BREAK.finditer(text, start, end), None]:
-        stop = brk.start() if brk is not None else end
-        lo, hi = pos, stop
-        while lo < hi and text[lo].isspace():
-            lo += 1
-        while hi > lo and text[hi - 1].isspace():
-            hi -= 1
-        if lo < hi:
-            yield lo, hi
-        if brk is not None:
-            pos = brk.end()
-
-
-def _skip_space(text: str, pos: int, end: int) -> int:
-    while pos < end and text[pos].isspace():
-        pos += 1
-    return pos
-
-
-def _is_abbreviation(text: str, sent_start: int, dot: int) -> bool:
-    word_start = dot
-    while word_start > sent_start and not text[word_start - 1].isspace():
-        word_start -= 1
-    word = text[word_start:dot].strip("\"'“‘(").lower()
-    if len(word) == 1 and word.isalpha():
-        return True  # an initial, as in "John F. Kennedy"
-    return word in _ABBREVIATIONS or word.rstrip(".") in _ABBREVIATIONS
 
 
 def passage_id(source: str, start: int, end: int, text: str) -> str:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from qabot.domain import Citation, Document, Passage
+from qabot.domain import Citation, Passage
 from qabot.loaders import SkipFile, file_sha256, read_file, source_text
+from qabot.text import line_of
 
 logger = logging.getLogger(__name__)
-
-MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 class CitationVerifier:
@@ -98,13 +96,12 @@ class CitationVerifier:
             return None
         inside = passage.start_char <= start and end <= passage.end_char
         lo = start - passage.start_char
-        doc = Document(passage.source, "", "", (), "", got[1])
         citation = Citation(
             n=n,
             source=passage.source,
             title=passage.title,
-            start_line=doc.line_of(start),
-            end_line=doc.line_of(end - 1),
+            start_line=line_of(got[1], start),
+            end_line=line_of(got[1], end - 1),
             start_char=start,
             end_char=end,
             quote=passage.text[lo : lo + end - start] if inside else got[0][start:end],
@@ -122,8 +119,7 @@ class CitationVerifier:
         text, starts = got
         if text[citation.start_char : citation.end_char] != citation.quote:
             return False
-        doc = Document(citation.source, "", "", (), "", starts)
         return (
-            doc.line_of(citation.start_char) == citation.start_line
-            and doc.line_of(citation.end_char - 1) == citation.end_line
+            line_of(starts, citation.start_char) == citation.start_line
+            and line_of(starts, citation.end_char - 1) == citation.end_line
         )

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from qabot.article_meta import parse_date
 from qabot.domain import ArticleMeta, shown_date
+from qabot.errors import QabotError
 
 _PARTIAL = re.compile(r"^((?:19|20)\d\d)(?:-(\d\d?))?(?:-(\d\d?))?$")
 
 
-class DateError(ValueError):
+class DateError(QabotError, ValueError):
     """A date the user wrote that cannot be read; says how to write one."""
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
+
+from qabot.text import line_label, line_of
 
 
 @dataclass(frozen=True)
@@ -40,17 +41,7 @@ class Document:
 
     def line_of(self, offset: int) -> int:
         """1-based line number (page of a PDF) of the file holding character `offset`."""
-        return bisect.bisect_right(self.line_starts, offset)
-
-
-def line_starts_of(text: str) -> tuple[int, ...]:
-    """Offsets at which each line of `text` begins (only `\\n` ends a line)."""
-    starts = [0]
-    pos = text.find("\n")
-    while pos != -1:
-        starts.append(pos + 1)
-        pos = text.find("\n", pos + 1)
-    return tuple(starts)
+        return line_of(self.line_starts, offset)
 
 
 @dataclass(frozen=True)
@@ -93,6 +84,9 @@ class Citation:
         return asdict(self)
 
 
+REFUSAL_TEXT = "I could not find that in the corpus."
+
+
 @dataclass(frozen=True)
 class Answer:
     """What front ends render: text with `[n]` markers, its citations and the ranked passages."""
@@ -107,6 +101,28 @@ class Answer:
     evidence: float = 0.0  # how strongly the corpus supports answering at all
     notice: str = ""  # e.g. "the model's answer could not be checked; showing the extract"
     short_answer: str = ""  # the asked-for span of the first cited sentence, when found
+
+    @classmethod
+    def refusal(
+        cls,
+        question: str,
+        query: str,
+        passages: tuple[Passage, ...],
+        evidence: float,
+        text: str = REFUSAL_TEXT,
+        notice: str = "",
+    ) -> Answer:
+        """qabot declines: no citations; the passages searched are still reported."""
+        return cls(question, query, text, (), passages, True, evidence=evidence, notice=notice)
+
+    def sources(self) -> list[tuple[int | None, Passage]]:
+        """The passages behind the answer, as `/sources` shows them: (n, passage) for each
+        cited one, else (None, passage) for each one retrieved, the closest first."""
+        by_id = {p.id: p for p in self.passages}
+        shown: list[tuple[int | None, Passage]] = [
+            (c.n, by_id[c.passage_id]) for c in self.citations if c.passage_id in by_id
+        ]
+        return shown or [(None, p) for p in self.passages]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -161,7 +177,7 @@ def location(item: Citation | Passage) -> str:
     a, b = item.start_line, item.end_line
     if item.source.lower().endswith(".pdf"):
         return f"{item.source} p. {a}" if a == b else f"{item.source} pp. {a}-{b}"
-    return f"{item.source}:{a}" if a == b else f"{item.source}:{a}-{b}"
+    return f"{item.source}:{line_label(a, b)}"
 
 
 def shown_date(iso: str) -> str:
@@ -179,8 +195,6 @@ def credit(meta: ArticleMeta) -> str:
     parts = [meta.site, meta.author, shown_date(meta.published) if meta.published else ""]
     return ", ".join(p for p in parts if p)
 
-
-REFUSAL_TEXT = "I could not find that in the corpus."
 
 #: Bidi embedding, override and isolate controls. Shown as they are, they reorder what the
 #: reader sees, so a quote would not read as the file does ("Trojan Source"). C0 and C1

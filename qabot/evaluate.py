@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qabot.domain import Answer
+from qabot.errors import QabotError
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).translate(_QUOTES).split()).casefold()
 
 
-class FixtureError(ValueError):
+class FixtureError(QabotError, ValueError):
     """A fixture file line that is not a valid fixture."""
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from qabot import disagreement
 from qabot.answerability import Verdict, judge, refusal_text
+from qabot.answerer import TokenFn
 from qabot.citations import CitationVerifier
+from qabot.conversation import condense
 from qabot.domain import Answer, Citation, Passage
 from qabot.retrieve import Retrieval
 from qabot.sentence_scorer import Sentence, SentenceScorer
@@ -20,13 +21,14 @@ class ExtractiveAnswerer:
     one's probability is the evidence for answering at all (`answerability.judge` also checks
     the question's years, numbers and names against the article). A second sentence is added
     only when it comes from the same article and scores at least half as well: a sentence
-    from another story never reads as if it were the same one.
+    from another story never reads as if it were the same one. `scorer()` gives the scorer of
+    the corpus as indexed now (its idf changes with each ingest).
     """
 
     def __init__(
         self,
         verifier: CitationVerifier,
-        scorer: SentenceScorer,
+        scorer: Callable[[], SentenceScorer],
         threshold: float,
         max_sentences: int = 2,
         article_text: Callable[[Passage], str] | None = None,
@@ -41,8 +43,9 @@ class ExtractiveAnswerer:
         self, question: str, query: str, retrieval: Retrieval
     ) -> tuple[list[Sentence], Verdict]:
         """The sentences, best first, and the verdict on answering from the first."""
-        q = self.scorer.question(question, query)
-        ranked = self.scorer.sentences(q, retrieval.passages, retrieval.dense)
+        scorer = self.scorer()
+        q = scorer.question(question, query)
+        ranked = scorer.sentences(q, retrieval.passages, retrieval.dense)
         verdict = judge(
             question,
             ranked,
@@ -53,16 +56,22 @@ class ExtractiveAnswerer:
         )
         return ranked, verdict
 
-    def answer(self, question: str, query: str, retrieval: Retrieval) -> Answer:
+    def condense(self, question: str, history: Sequence[str]) -> str:
+        """The question, preceded by the earlier questions it leans on (`conversation`)."""
+        return condense(question, list(history))
+
+    def warm_up(self) -> None:
+        """Build the sentence scorer (this corpus's idf) now."""
+        self.scorer()
+
+    def answer(
+        self, question: str, query: str, retrieval: Retrieval, on_token: TokenFn | None = None
+    ) -> Answer:
+        """The best sentences, quoted and cited, or a refusal that names the closest article
+        (`on_token` is never called: nothing streams)."""
         ranked, verdict = self.select(question, query, retrieval)
-        refused = Answer(
-            question,
-            query,
-            refusal_text(verdict),
-            (),
-            retrieval.passages,
-            refused=True,
-            evidence=verdict.evidence,
+        refused = Answer.refusal(
+            question, query, retrieval.passages, verdict.evidence, refusal_text(verdict)
         )
         if not verdict.answerable:
             return refused
@@ -112,12 +121,3 @@ def _adds_to(best: Sentence, cand: Sentence) -> bool:
     if cand.passage.source != best.passage.source or cand.start == best.start:
         return False
     return cand.score >= 0.5 * best.score
-
-
-def idf_from_counts(df: dict[str, int], n_docs: int) -> Callable[[str], float]:
-    """BM25-style idf for a stemmed term; unseen terms get the rarest weight."""
-
-    def idf(term: str) -> float:
-        return math.log(1.0 + (n_docs - df.get(term, 0) + 0.5) / (df.get(term, 0) + 0.5))
-
-    return idf

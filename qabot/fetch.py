@@ -6,13 +6,15 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from qabot.errors import QabotError
+
 #: The file suffix a fetched document is saved under, by content type.
 _SUFFIX = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt"}
 _SUFFIX["application/pdf"] = ".pdf"
 MAX_BYTES = 20 * 1024 * 1024
 
 
-class FetchError(RuntimeError):
+class FetchError(QabotError, RuntimeError):
     """The URL could not be fetched as an article; says why in one line."""
 
 

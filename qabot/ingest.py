@@ -7,13 +7,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
-from filelock import FileLock, Timeout
+from filelock import Timeout
 
 from qabot import memory, store_check
 from qabot.chunking import Chunker, passage_id
 from qabot.domain import Passage
-from qabot.index import PassageIndex, StoredFile, WriterBusy, writer_id
+from qabot.embedder import Embedder
+from qabot.errors import QabotError
+from qabot.index import PassageIndex
 from qabot.loaders import (
     READER_VERSION,
     TEXT_SUFFIXES,
@@ -30,15 +33,18 @@ from qabot.loaders import (
     window_document,
 )
 from qabot.settings import Settings
+from qabot.store import Store, StoredFile
+from qabot.vectors import PassageVectors
+from qabot.writer_claim import WriterBusy, WriterClaim, writer_lock
 
 logger = logging.getLogger(__name__)
 
 
-class IngestLocked(RuntimeError):
+class IngestLocked(QabotError, RuntimeError):
     """Another ingest holds the data dir's writer lock."""
 
 
-class CorpusError(ValueError):
+class CorpusError(QabotError, ValueError):
     """A path to ingest is missing or outside the corpus folder."""
 
 
@@ -60,19 +66,42 @@ class IngestReport:
         return bool(self.added or self.updated or self.removed)
 
 
-class IngestProgress:
-    """Callbacks a front end may implement; the defaults do nothing."""
+class IngestProgress(Protocol):
+    """What an ingest tells a front end as it goes (`NoProgress` shows nothing)."""
 
-    def scanning(self, files: int) -> None: ...
+    def scanning(self, files: int) -> None:
+        """`files` files are to be looked at."""
 
-    def file_done(self, source: str) -> None: ...
+    def file_done(self, source: str) -> None:
+        """A file was looked at (written, unchanged or skipped)."""
 
-    def embedding(self, texts: int) -> None: ...
+    def embedding(self, texts: int) -> None:
+        """`texts` passages are about to be embedded and written."""
 
-    def embedded(self, n: int) -> None: ...
+    def embedded(self, n: int) -> None:
+        """`n` more texts were embedded."""
 
     def file_progress(self, source: str, done: int, total: int) -> None:
         """Bytes of a big file (read in windows) processed so far."""
+
+
+class NoProgress:
+    """An `IngestProgress` that shows nothing; a watcher of one event subclasses it."""
+
+    def scanning(self, files: int) -> None:
+        return None
+
+    def file_done(self, source: str) -> None:
+        return None
+
+    def embedding(self, texts: int) -> None:
+        return None
+
+    def embedded(self, n: int) -> None:
+        return None
+
+    def file_progress(self, source: str, done: int, total: int) -> None:
+        return None
 
 
 def corpus_root(settings: Settings) -> Path:
@@ -87,13 +116,9 @@ def corpus_root(settings: Settings) -> Path:
     return root
 
 
-def writer_lock(settings: Settings) -> FileLock:
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(settings.index_dir / "ingest.lock"), timeout=0)
-
-
 class Ingestor:
-    """Runs one ingest of the corpus (or part of it) under the data dir's writer lock.
+    """One ingest of the corpus (or part of it), under the data dir's writer lock and the
+    collection's writer claim; make one per run.
 
     Crash safety: every record names its file's hash and passage count, so a file that an
     interrupted ingest left half written (or with records of two versions) is not complete
@@ -110,18 +135,32 @@ class Ingestor:
     #: Seconds between renewals of the writer claim.
     RENEW_SECONDS = 20.0
 
-    def __init__(self, settings: Settings, index: PassageIndex) -> None:
-        self.settings = settings
-        self.index = index
-        self.chunker = Chunker(index.embedder.tokenizer, settings.chunk_max_tokens)
-        self._renewed = 0.0
-
-    def run(
+    def __init__(
         self,
-        paths: Sequence[Path] = (),
-        rebuild: bool = False,
+        settings: Settings,
+        store: Store,
+        index: PassageIndex,
+        embedder: Embedder,
         progress: IngestProgress | None = None,
-    ) -> IngestReport:
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.index = index
+        self.embedder = embedder
+        self.progress: IngestProgress = progress or NoProgress()
+        self.chunker = Chunker(embedder.tokenizer, settings.chunk_max_tokens)
+        self.vectors = PassageVectors(store, embedder)
+        self.claim = WriterClaim(store)
+        self.report = IngestReport()
+        self._renewed = 0.0
+        # The next batch: passages to embed and write (with their files' hashes, and the
+        # passage counts of files written in windows), and ids to delete.
+        self._pending: list[Passage] = []
+        self._pending_hash: dict[str, str] = {}
+        self._pending_expected: dict[str, int] = {}
+        self._stale: list[str] = []
+
+    def run(self, paths: Sequence[Path] = (), rebuild: bool = False) -> IngestReport:
         lock = writer_lock(self.settings)
         try:
             lock.acquire()
@@ -131,35 +170,35 @@ class Ingestor:
                 f"finish (lock file {lock.lock_file})"
             ) from None
         try:
-            self._repaired = False
-            if not self.settings.chroma_host and store_check.repair(self.settings.chroma_dir):
+            repaired = not self.settings.chroma_host and store_check.repair(
+                self.settings.chroma_dir
+            )
+            if repaired:
                 # A damaged vector index was removed: write every record again, into a
                 # fresh collection, with the vectors of the last snapshot.
-                self.index.close_client()
-                self._repaired = rebuild = True
-            holder = writer_id()
+                self.store.close_client()
             try:
-                crashed = self.index.claim_writer(holder)
+                crashed = self.claim.claim()
             except WriterBusy as exc:
                 raise IngestLocked(str(exc)) from None
             try:
-                return self._run(paths, rebuild, progress or IngestProgress(), holder, crashed)
+                return self._run(paths, rebuild or repaired, repaired, crashed)
             except BaseException:
-                self.index.abandon_rebuild()
+                self.store.abandon_rebuild()
                 raise
             finally:
                 try:
-                    self.index.release_writer(holder)
+                    self.claim.release()
                 except Exception:  # noqa: BLE001 - the claim then expires on its own
                     logger.warning("could not release the writer claim", exc_info=True)
         finally:
             lock.release()
 
-    def _renew(self, holder: str, force: bool = False) -> None:
+    def _renew(self, force: bool = False) -> None:
         now = time.monotonic()
         if force or now - self._renewed > self.RENEW_SECONDS:
             try:
-                self.index.renew_writer(holder)
+                self.claim.renew()
             except WriterBusy as exc:
                 raise IngestLocked(f"lost the writer claim: {exc}") from None
             self._renewed = now
@@ -185,41 +224,32 @@ class Ingestor:
         return scopes
 
     def _run(
-        self,
-        paths: Sequence[Path],
-        rebuild: bool,
-        progress: IngestProgress,
-        holder: str,
-        crashed: bool,
+        self, paths: Sequence[Path], rebuild: bool, repaired: bool, crashed: bool
     ) -> IngestReport:
         started = time.perf_counter()
         self._renewed = time.monotonic()
-        report = IngestReport()
+        report = self.report
         scopes = self._scopes(paths)
         root = self.settings.corpus_dir.resolve()
         if rebuild:  # readers go on with the live collection until this one is complete
-            self.index.begin_rebuild()
-            self.index.claim_writer(holder, settle=0.0)
-            if self._repaired:
+            self.store.begin_rebuild()
+            self.claim.claim(settle=0.0)
+            if repaired:
                 logger.warning(
                     "rewriting the index after a repair (%d vectors reused from its snapshot)",
-                    self.index.seed_vectors(),
+                    self.vectors.seed(self.index.last_snapshot()),
                 )
-        stored = self.index.stored_files()
+        stored = self.store.stored_files()
 
         on_disk: dict[str, Path] = {}
         for scope, _prefix in scopes:
             for path, source in iter_corpus_files(scope, root, report.skipped):
                 on_disk[source] = path
-        progress.scanning(len(on_disk))
-        self._pending: list[Passage] = []
-        self._pending_hash: dict[str, str] = {}
-        self._pending_expected: dict[str, int] = {}
-        self._stale: list[str] = []
+        self.progress.scanning(len(on_disk))
         limit = int(self.settings.max_file_mb * 1024 * 1024)
 
         for source, path in sorted(on_disk.items()):
-            self._renew(holder)
+            self._renew()
             before = stored.get(source)
             try:
                 size = path.stat().st_size
@@ -229,9 +259,9 @@ class Ingestor:
                         f"{self.settings.max_file_mb:g})"
                     )
                 if size > self.STREAM_BYTES and path.suffix.lower() in TEXT_SUFFIXES:
-                    self._big_file(source, path, before, report, progress, holder)
+                    self._big_file(source, path, before)
                 else:
-                    self._file(source, path, before, report, progress, holder)
+                    self._file(source, path, before)
             except Unreadable as exc:
                 # Gone or unreadable since the scan: keep what the index holds for it.
                 report.skipped.append(Skipped(source, f"{exc} (kept its indexed passages)"))
@@ -245,7 +275,7 @@ class Ingestor:
                 if before is not None:
                     self._stale.extend(before.ids)
                     report.removed.append(source)
-            progress.file_done(source)
+            self.progress.file_done(source)
 
         # Files the index holds under the scanned scopes that are gone from disk.
         for source, held in stored.items():
@@ -256,12 +286,10 @@ class Ingestor:
             if in_scope and source not in on_disk:
                 self._stale.extend(held.ids)
                 report.removed.append(source)
-        if self._pending:
-            progress.embedding(len(self._pending))
-        self._flush(report, progress, holder)
+        self._flush()
         if report.changed or rebuild or crashed:
-            self.index.mark_changed(self.index.embedder.dimension if report.embedded else None)
-            self.index.finish_rebuild()
+            self.store.mark_changed(self.embedder.dimension if report.embedded else None)
+            self.store.finish_rebuild()
             self.index.publish()  # snapshot and BM25 saved now, not by every reader
             report.total_passages = len(self.index.passages)
         else:  # nothing written: no need to read every passage back
@@ -269,52 +297,38 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _flush(self, report: IngestReport, progress: IngestProgress, holder: str) -> None:
-        """Write the pending passages, then delete the stale ids."""
-        self._renew(holder, force=True)
+    def _flush(self) -> None:
+        """Embed and write the pending passages, then delete the stale ids."""
         if self._pending:
-            vectors, n = self.index.embed_missing(self._pending, progress=progress.embedded)
-            report.embedded += n
-            self.index.upsert(
+            self.progress.embedding(len(self._pending))
+        self._renew(force=True)
+        if self._pending:
+            vectors, n = self.vectors.for_passages(self._pending, self.progress.embedded)
+            self.report.embedded += n
+            self.store.upsert(
                 self._pending, self._pending_hash, vectors, self._pending_expected, READER_VERSION
             )
-            report.passages_written += len(self._pending)
+            self.report.passages_written += len(self._pending)
         if self._stale:
-            self.index.delete(self._stale)
-            report.passages_removed += len(self._stale)
+            self.store.delete(self._stale)
+            self.report.passages_removed += len(self._stale)
         self._pending.clear()
         self._pending_hash.clear()
         self._pending_expected.clear()
         self._stale.clear()
         memory.give_back()
 
-    def _queue(
-        self,
-        passages: list[Passage],
-        digest: str,
-        report: IngestReport,
-        progress: IngestProgress,
-        holder: str,
-    ) -> None:
+    def _queue(self, passages: list[Passage], digest: str) -> None:
         self._pending.extend(passages)
         self._pending_hash[passages[0].source] = digest
         if len(self._pending) >= self.FLUSH_PASSAGES:
-            progress.embedding(len(self._pending))
-            self._flush(report, progress, holder)
+            self._flush()
 
-    def _file(
-        self,
-        source: str,
-        path: Path,
-        before: StoredFile | None,
-        report: IngestReport,
-        progress: IngestProgress,
-        holder: str,
-    ) -> None:
+    def _file(self, source: str, path: Path, before: StoredFile | None) -> None:
         data = read_file(path)
         digest = file_sha256(data)
         if _unchanged(before, digest):
-            report.unchanged.append(source)
+            self.report.unchanged.append(source)
             return
         doc = load_document(path, source, data)
         passages = self.chunker.chunk(doc)
@@ -324,20 +338,12 @@ class Ingestor:
         # the file's hash; vectors of unchanged texts are reused, not re-embedded.
         if before is not None:
             self._stale.extend(before.ids - {p.id for p in passages})
-            report.updated.append(source)
+            self.report.updated.append(source)
         else:
-            report.added.append(source)
-        self._queue(passages, digest, report, progress, holder)
+            self.report.added.append(source)
+        self._queue(passages, digest)
 
-    def _big_file(
-        self,
-        source: str,
-        path: Path,
-        before: StoredFile | None,
-        report: IngestReport,
-        progress: IngestProgress,
-        holder: str,
-    ) -> None:
+    def _big_file(self, source: str, path: Path, before: StoredFile | None) -> None:
         """A big plain-text file, read and written window by window (bounded memory).
 
         Its records carry a passage count of 0 until the last window is written; then the
@@ -346,10 +352,9 @@ class Ingestor:
         stat = path.stat()
         digest, encoding = scan_big_text(path)
         if _unchanged(before, digest):
-            report.unchanged.append(source)
+            self.report.unchanged.append(source)
             return
         logger.info("%s: %.0f MB, reading it in windows", source, stat.st_size / 2**20)
-        on_progress = getattr(progress, "file_progress", None)
         ids: set[str] = set()
         title = None
         for window in iter_windows(path, encoding):
@@ -362,26 +367,23 @@ class Ingestor:
             if passages:
                 ids.update(p.id for p in passages)
                 self._pending_expected[source] = 0
-                self._queue(passages, digest, report, progress, holder)
-            if on_progress is not None:
-                on_progress(source, window.bytes_read, stat.st_size)
+                self._queue(passages, digest)
+            self.progress.file_progress(source, window.bytes_read, stat.st_size)
             logger.info("%s: %d of %d MB read", source, window.bytes_read >> 20, stat.st_size >> 20)
         if not ids:
             raise SkipFile("no article text")
-        if self._pending:
-            progress.embedding(len(self._pending))
-        self._flush(report, progress, holder)
+        self._flush()
         after = path.stat()
         if (after.st_mtime_ns, after.st_size) != (stat.st_mtime_ns, stat.st_size):
             # left incomplete (count 0), so the next ingest reads it again
-            report.skipped.append(Skipped(source, "changed while being read; ingest again"))
+            self.report.skipped.append(Skipped(source, "changed while being read; ingest again"))
             return
-        self.index.set_expected(sorted(ids), len(ids))
+        self.store.set_expected(sorted(ids), len(ids))
         if before is not None:
             self._stale.extend(before.ids - ids)
-            report.updated.append(source)
+            self.report.updated.append(source)
         else:
-            report.added.append(source)
+            self.report.added.append(source)
 
 
 def _unchanged(before: StoredFile | None, digest: str) -> bool:

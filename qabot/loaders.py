@@ -16,10 +16,11 @@ from typing import Any
 
 from qabot import article_meta
 from qabot.clutter import CHROME_LINES, clean, is_headline, norm
-from qabot.domain import ArticleMeta, Document, line_starts_of
+from qabot.domain import ArticleMeta, Document
 from qabot.html_text import html_text, non_article_blocks
 from qabot.markdown_text import markdown_text
 from qabot.pdf_text import PdfError, PdfText, pdf_text
+from qabot.text import PARAGRAPH_BREAK, line_starts_of
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def decode_bytes(data: bytes) -> str:
 
     NUL bytes are rejected rather than dropped, since dropping them would shift every offset
     after them away from the file. Zero-width and bidi characters are kept (they are text);
-    the index ignores them (`index.index_text`).
+    the index ignores them (`text.index_text`).
     """
     if not data.strip():
         raise SkipFile("empty file")
@@ -346,7 +347,6 @@ def _os_reason(exc: OSError, kind: str) -> str:
 STREAM_BLOCK = 1 << 20
 #: Most characters in one window of a big file (a window ends at a paragraph break if it can).
 WINDOW_CHARS = 1 << 20
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
 
 
 @dataclass(frozen=True)
@@ -413,7 +413,7 @@ def _cut(buf: str, limit: int) -> int:
     """Where to end a window of `buf`: the last paragraph break before `limit`, else the last
     line end, else the last space, else `limit`."""
     last = None
-    for match in _PARAGRAPH_BREAK.finditer(buf, limit // 2, limit):
+    for match in PARAGRAPH_BREAK.finditer(buf, limit // 2, limit):
         last = match
     if last is not None:
         return last.end()

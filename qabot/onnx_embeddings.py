@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qabot.atomic import replacing
-from qabot.embeddings import Embedder
+from qabot.embedder import Embedder
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -142,35 +142,20 @@ def quantise_int8(source: Path, dest: Path, isa: str) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     weight_type, reduce_range = QUANTISATION[isa]
-
-    class _NoPreprocessAdvice(logging.Filter):
-        """ONNX Runtime advises pre-processing on the root logger; the fused graph is final."""
-
-        def filter(self, record: logging.LogRecord) -> bool:
-            return "pre-processing before quantization" not in record.getMessage()
-
-    def build(tmp: Path) -> None:
-        advice = _NoPreprocessAdvice()
-        logging.getLogger().addFilter(advice)
-        try:
-            quantize_dynamic(
-                str(source),
-                str(tmp),
-                per_channel=True,
-                reduce_range=reduce_range,
-                weight_type=getattr(QuantType, weight_type),
-                extra_options={
-                    "WeightSymmetric": True,
-                    "ActivationSymmetric": False,
-                    # The fused ops are in the com.microsoft domain, where shape inference stops.
-                    "DefaultTensorType": onnx.TensorProto.FLOAT,
-                },
-            )
-        finally:
-            logging.getLogger().removeFilter(advice)
-
     with replacing(dest) as tmp:
-        build(tmp)
+        quantize_dynamic(
+            str(source),
+            str(tmp),
+            per_channel=True,
+            reduce_range=reduce_range,
+            weight_type=getattr(QuantType, weight_type),
+            extra_options={
+                "WeightSymmetric": True,
+                "ActivationSymmetric": False,
+                # The fused ops are in the com.microsoft domain, where shape inference stops.
+                "DefaultTensorType": onnx.TensorProto.FLOAT,
+            },
+        )
 
 
 def session_threads() -> int:

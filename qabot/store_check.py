@@ -18,6 +18,8 @@ import sqlite3
 import struct
 from pathlib import Path
 
+from qabot.errors import QabotError
+
 logger = logging.getLogger(__name__)
 
 #: hnswlib's header as Chroma persists it: a format version, then hnswlib's own fields.
@@ -26,7 +28,7 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 _MAX_LEVEL = 64  # hnswlib levels are ~log(n)/log(M); far fewer in practice
 
 
-class StoreDamaged(RuntimeError):
+class StoreDamaged(QabotError, RuntimeError):
     """The embedded store's vector index is damaged (a writer died while persisting it)."""
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qabot.domain import Answer, Citation, Passage, credit, displayable, location
+from qabot.text import MARKER
 
 logger = logging.getLogger(__name__)
 
 #: Telegram's longest message text.
 MESSAGE_LIMIT = 4096
 
-_MARKER = re.compile(r"\[\d{1,3}\]")
 _TOKEN = re.compile(r"<[^<>]*>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);|[\s\S]")
 _TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)[^<>]*>")
 _SENTENCE_END = frozenset('.!?…]"”’)')
@@ -45,7 +46,7 @@ def _shorten(text: str, limit: int) -> str:
 
 def marked(text: str) -> str:
     """Answer text escaped, with its [n] markers in bold."""
-    return _MARKER.sub(lambda m: f"<b>{m.group(0)}</b>", escape(text))
+    return MARKER.sub(lambda m: f"<b>{m.group(0)}</b>", escape(text))
 
 
 def source_line(c: Citation | Passage, n: int | None = None) -> str:
@@ -82,19 +83,47 @@ def render_sources(answer: Answer | None) -> str:
     blocks = [f"<b>Question:</b> {escape(answer.question)}"]
     if answer.query and answer.query != answer.question:
         blocks[0] += f"\n<b>Searched for:</b> {escape(answer.query)}"
-    by_id = {p.id: p for p in answer.passages}
-    shown: list[tuple[int | None, Passage]] = [
-        (c.n, by_id[c.passage_id]) for c in answer.citations if c.passage_id in by_id
-    ]
+    shown = answer.sources()
     if not shown:
-        if not answer.passages:
-            blocks.append("No passage was retrieved.")
-            return "\n\n".join(blocks)
+        blocks.append("No passage was retrieved.")
+        return "\n\n".join(blocks)
+    if shown[0][0] is None:
         blocks.append("<i>No passage was cited; the closest passages retrieved were:</i>")
-        shown = [(None, p) for p in answer.passages]
     for n, p in shown:
         blocks.append(f"{source_line(p, n)}\n<blockquote>{escape(p.text.strip())}</blockquote>")
     return "\n\n".join(blocks)
+
+
+def render_help(
+    articles: Sequence[tuple[str, str]], passages: int, group: bool, username: str
+) -> str:
+    """/start and /help: what the bot knows (`articles` as (source, title) pairs) and how to
+    ask it, in a private chat or in a group."""
+    how = (
+        f"In this group, mention me (@{escape(username)}) with your question, reply to "
+        "one of my messages, or use <code>/ask QUESTION</code>."
+        if group
+        else "Send me a question in plain words; follow-up questions are fine."
+    )
+    example = ""
+    if articles:
+        source, title = articles[0]
+        example = f"For example, ask about “{escape(title or source)}”."
+    lines = [
+        f"I answer questions about a collection of {len(articles)} news article"
+        f"{'s' if len(articles) != 1 else ''} ({passages} passages). Every answer quotes "
+        "and cites the passages it comes from, and when the articles do not say, I say so.",
+        "",
+        how,
+        example,
+        "",
+        "/ask QUESTION — ask a question",
+        "/sources — the full passages behind the last answer, with file and lines",
+        "/reset — forget this conversation",
+        "/whoami — your numeric user id",
+        "/help — this text",
+    ]
+    return "\n".join(lines)
 
 
 # --- splitting ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from qabot.process import configure_libraries
 from qabot.settings import Settings
 from tests.common import SEEDS
 
@@ -22,6 +23,7 @@ os.environ["QABOT_MODEL_CACHE_DIR"] = str(MODEL_CACHE)
 XDG_HOME = Path(tempfile.mkdtemp(prefix="qabot-xdg-"))
 for _kind in ("DATA", "CACHE", "CONFIG", "STATE"):
     os.environ[f"XDG_{_kind}_HOME"] = str(XDG_HOME / _kind.lower())
+configure_libraries()  # as the command line does
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

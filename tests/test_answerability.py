@@ -32,7 +32,7 @@ def test_years_are_checked_against_the_whole_article(seeded_qa: QA) -> None:
         (p for p in seeded_qa.index.passages.values() if p.source == CARTER),
         key=lambda p: p.start_char,
     )
-    assert "2014" in seeded_qa._article_text(first)
+    assert "2014" in seeded_qa.index.article_text(first)
     refused = seeded_qa.ask("Who did Ash Carter talk to by telephone in 2019?")
     assert refused.refused and refused.text.endswith("which does not mention 2019.")
     # the year after the latest it names may be its own, unwritten: 2015 is not refused

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from qabot.index import PassageIndex
-from qabot.ingest import IngestLocked, Ingestor
+from qabot.ingest import IngestLocked
 from qabot.qa import QA
+from qabot.store import Store
+from qabot.writer_claim import WriterClaim
 from tests import subprocs
 from tests.common import COOK
 
@@ -101,9 +102,11 @@ def test_a_second_writer_on_another_machine_is_refused(
     settings = make_settings(data_dir=tmp_path / "data-a", **server)
     qa = QA(settings)
     # another host's ingest holds the claim (the local file lock cannot see it)
-    other = PassageIndex(make_settings(data_dir=tmp_path / "data-b", **server), qa.embedder)
-    other.claim_writer("buildbox-7:4242:feedbeef", settle=0)
+    elsewhere = make_settings(data_dir=tmp_path / "data-b", **server)
+    store = Store(elsewhere, qa.embedder.model_id, qa.embedder.backend)
+    other = WriterClaim(store, "buildbox-7:4242:feedbeef")
+    other.claim(settle=0)
     with pytest.raises(IngestLocked, match="host buildbox-7, pid 4242"):
-        Ingestor(settings, qa.index).run()
-    other.release_writer("buildbox-7:4242:feedbeef")
+        qa.ingest()
+    other.release()
     assert qa.ingest().total_passages > 0

@@ -6,11 +6,12 @@ import re
 
 import pytest
 
-from qabot.chunking import Chunker, split_sentences
-from qabot.domain import Document, line_starts_of
-from qabot.embeddings import TorchEmbedder
+from qabot.chunking import Chunker
+from qabot.domain import Document
 from qabot.loaders import load_document
 from qabot.settings import BUNDLED_MODEL
+from qabot.text import line_starts_of
+from qabot.torch_embeddings import TorchEmbedder
 from tests.common import CARTER, COOK, SEEDS
 
 
@@ -21,28 +22,6 @@ def tokenizer():  # type: ignore[no-untyped-def]
 
 def _doc(text: str) -> Document:
     return Document("t.txt", "T", text, ((0, len(text)),), "h", line_starts_of(text))
-
-
-def test_sentences_respect_abbreviations_and_initials() -> None:
-    text = (
-        "U.S. Defense Secretary Ash Carter spoke on Sept. 18 with Mr. Shoigu. "
-        "John F. Kennedy was not there. “Is it over?” he asked. It was."
-    )
-    got = [text[s:e] for s, e in split_sentences(text)]
-    assert got == [
-        "U.S. Defense Secretary Ash Carter spoke on Sept. 18 with Mr. Shoigu.",
-        "John F. Kennedy was not there.",
-        "“Is it over?” he asked.",
-        "It was.",
-    ]
-
-
-def test_paragraph_break_ends_a_sentence() -> None:
-    text = "A headline without a stop\n\nThe body starts here."
-    assert [text[s:e] for s, e in split_sentences(text)] == [
-        "A headline without a stop",
-        "The body starts here.",
-    ]
 
 
 @pytest.mark.parametrize("max_tokens", [40, 120, 200])

@@ -1,8 +1,8 @@
-"""The command line, driven as a user would: a real `qabot ask --json`, the REPL over stdin."""
+"""The command line, driven as a user would: `qabot ask` and `eval` in processes, errors as one
+line, help, corpora by path. (`qabot chat`: tests/test_chat.py.)"""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import socket
@@ -11,24 +11,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from typer.testing import CliRunner
 
 from qabot.cli import app
-from qabot.domain import Answer
-from qabot.repl import Repl
 from qabot.settings import Settings
 from tests import subprocs
 from tests.common import CARTER, FIXTURES, SEEDS
 
 
-def _env(corpus: Path, data: Path) -> dict[str, str]:
-    return {"QABOT_CORPUS_DIR": str(corpus), "QABOT_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
-
-
 def test_ask_json_from_the_installed_command(seeded_data: tuple[Path, Path]) -> None:
     corpus, data = seeded_data
-    env = {**os.environ, **_env(corpus, data)}
+    env = {**os.environ, "QABOT_CORPUS_DIR": str(corpus), "QABOT_DATA_DIR": str(data)}
     proc = subprocess.run(
         [sys.executable, "-m", "qabot", "ask", "--json", "Who did Carter talk to?"],
         capture_output=True,
@@ -43,54 +36,6 @@ def test_ask_json_from_the_installed_command(seeded_data: tuple[Path, Path]) -> 
     assert got["citations"][0]["source"] == CARTER
     assert got["citations"][0]["start_line"] == 16
     assert {"query", "passages", "latency_ms"} <= set(got)
-
-
-def test_chat_repl_over_stdin_indexes_on_first_use(corpus: Path, tmp_path: Path) -> None:
-    script = "\n".join(
-        [
-            "/help",
-            "Who did Carter talk to?",
-            "/sources",
-            "How long did they talk?",
-            "/reset",
-            "/sources",
-            "What is the capital of Australia?",
-            "/nonsense",
-            "/[/]",  # was a MarkupError that ended the session
-            "/[blink]x[/blink]",  # was shown as /x
-            "exit",
-            "/reset",  # never reached
-        ]
-    )
-    result = CliRunner().invoke(
-        app, ["chat"], input=script + "\n", env=_env(corpus, tmp_path / "fresh")
-    )
-    assert result.exit_code == 0, result.output
-    out = " ".join(result.output.split())  # undo the console's line wrapping
-    assert "/sources" in out and "/reset" in out  # help text
-    assert "First run: indexed" in out
-    assert "Sergei Shoigu" in out and "terminology. [1]" in out
-    assert f"{CARTER}:16" in out
-    assert "50-minute" in out
-    assert out.count("Conversation forgotten.") == 1
-    assert "No answer yet" in out
-    assert "I could not find that in the corpus." in out
-    assert "Unknown command '/nonsense'" in out
-    assert "Unknown command '/[/]'" in out
-    assert "Unknown command '/[blink]x[/blink]'" in out
-
-
-def test_repl_shows_what_was_typed_and_errors_as_text() -> None:
-    def ask(question: str, history: list[str]) -> Answer:
-        raise ValueError(f"cannot answer [bold]{question}[/] \x1b]0;owned\x07")
-
-    console = Console(file=io.StringIO(), width=200, color_system=None)
-    repl = Repl(ask, console)
-    for line in ("/[/]", "/[red]x[/red]", "What about [/]?"):
-        assert repl.handle(line)
-    out = console.file.getvalue()
-    assert "Unknown command '/[/]'" in out and "Unknown command '/[red]x[/red]'" in out
-    assert "Error: cannot answer [bold]What about [/]?[/] ]0;owned" in out
 
 
 def test_eval_writes_records_in_the_design_shape(
@@ -239,6 +184,10 @@ def test_version_help_and_warm(tmp_path: Path) -> None:
         assert all(line == line.rstrip() for line in shown.stdout.splitlines())
         if args[0] != "-h":
             assert "--corpus PATH" in shown.stdout
+        assert "<list" not in shown.stdout and "{" not in shown.stdout  # arguments as typed
+    asked = subprocs.run(["ask", "-h"], environ).stdout
+    assert asked.startswith("Usage: ") and " ask [OPTIONS] QUESTION...\n" in asked
+    assert "\n  QUESTION...  The question (quotes optional).\n" in asked
     assert "docs/DESIGN.md" in subprocs.run(["eval", "-h"], environ).stdout
     warmed = subprocs.run(["warm"], environ)
     assert warmed.returncode == 0, warmed.stderr

@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from filelock import FileLock, Timeout
 
+from qabot.bm25 import fingerprint_of
 from qabot.chunking import Chunker
 from qabot.embeddings import get_embedder
-from qabot.index import _fingerprint
-from qabot.ingest import Ingestor, IngestProgress, writer_lock
+from qabot.ingest import Ingestor, NoProgress
 from qabot.loaders import SkipFile, iter_corpus_files, load_document
 from qabot.qa import QA
 from qabot.settings import Settings
+from qabot.writer_claim import writer_lock
 from tests import subprocs
 from tests.common import CARTER, COOK, SHARED, needs_shared, write_leases
 
@@ -45,12 +46,12 @@ def assert_consistent(settings: Settings) -> None:
     """Collection, BM25 and files agree: the clean-ingest ids, one version per file, no more."""
     qa = QA(settings)
     qa.index.refresh(force=True)
-    got = qa.index.collection.get(include=["metadatas"])
+    got = qa.store.collection.get(include=["metadatas"])
     assert len(got["ids"]) == len(set(got["ids"]))
     assert set(got["ids"]) == expected_ids(settings)
-    for stored in qa.index.stored_files().values():
+    for stored in qa.store.stored_files().values():
         assert stored.complete
-    assert qa.index._bm25 is not None and set(qa.index._bm25.ids) == set(got["ids"])
+    assert set(qa.index.bm25.ids) == set(got["ids"])
 
 
 def test_second_ingest_process_fails_at_once(settings: Settings) -> None:
@@ -133,7 +134,7 @@ def test_readers_answer_from_their_copy_during_a_rebuild(
     before = set(reader.index.passages)
     seen: list[tuple[int, bool]] = []
 
-    class Asking(IngestProgress):
+    class Asking(NoProgress):
         """Asks the reader after every file the rebuild writes (some flushed, some not)."""
 
         def file_done(self, source: str) -> None:
@@ -208,8 +209,8 @@ def test_one_shot_ask_during_a_rebuild_answers_from_the_last_complete_index(
     reader = QA(settings)
     reader.warm_up()
     assert "Peter Cook" in reader.ask("Who is the Pentagon's press secretary?").text
-    names = [c.name for c in reader.index.client.list_collections()]
-    assert names == [reader.index.name]  # the staging and the retired collections are gone
+    names = [c.name for c in reader.store.client.list_collections()]
+    assert names == [reader.store.name]  # the staging and the retired collections are gone
     assert_consistent(settings)
 
 
@@ -217,11 +218,12 @@ def test_one_shot_ask_during_a_rebuild_answers_from_the_last_complete_index(
 _WRITER = """
 import json, resource, sys
 from pathlib import Path
-from qabot.ingest import Ingestor, IngestProgress
+from qabot.ingest import NoProgress
 from qabot.qa import QA
 from qabot.settings import Settings
+from qabot.writer_claim import writer_lock
 
-class Progress(IngestProgress):
+class Progress(NoProgress):
     calls = []
     def file_progress(self, source, done, total):
         self.calls.append((source, done, total))
@@ -316,8 +318,7 @@ def test_a_store_of_over_5000_passages_reopens_in_another_process(big_store) -> 
     count = qa.index.count()
     assert count == result["total"] > 5000
     assert len(qa.index.passages) == count  # read back in pages
-    assert qa.index._bm25 is not None
-    assert _fingerprint(qa.index._bm25.ids) == _fingerprint(qa.index.passages)
+    assert fingerprint_of(qa.index.bm25.ids) == fingerprint_of(qa.index.passages)
     assert result["embedded"] < 1000  # shared texts were embedded once
     for i in (0, 451, 899):
         own = f"Lease number {i:04d} was signed by tenant Q{i:04d}X for the corner unit."

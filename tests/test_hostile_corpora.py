@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from qabot.ingest import IngestProgress
+from qabot.ingest import NoProgress
 from qabot.qa import QA
 from qabot.settings import Settings
 from qabot.telegram_format import render_answer as tg_render_answer
@@ -97,7 +97,7 @@ def test_renamed_file_moves_without_re_embedding(settings: Settings, corpus: Pat
     assert report.embedded == 0
     sources = [p.source for p in qa.index.passages.values()]
     assert sources.count("archive/cook.txt") == n_cook and COOK not in sources
-    assert len(qa.index.collection.get(include=[])["ids"]) == len(qa.index.passages)
+    assert len(qa.store.collection.get(include=[])["ids"]) == len(qa.index.passages)
 
 
 def test_identical_files_are_both_indexed_and_cited(settings: Settings, corpus: Path) -> None:
@@ -108,7 +108,7 @@ def test_identical_files_are_both_indexed_and_cited(settings: Settings, corpus: 
     assert {p.source for p in qa.index.passages.values()} == {CARTER, COOK, "twin.txt"}
 
 
-class _Sabotage(IngestProgress):
+class _Sabotage(NoProgress):
     """Between the scan and the reads: delete one file, put a folder where another was."""
 
     def __init__(self, corpus: Path) -> None:

@@ -17,14 +17,7 @@ from rich.console import Console
 
 from qabot.conversation import condense
 from qabot.domain import REFUSAL_TEXT, Answer, Passage
-from qabot.llm import (
-    UNSUPPORTED,
-    LLMAnswerer,
-    check_answer,
-    format_passages,
-    normalize_markers,
-    split_claims,
-)
+from qabot.llm import UNSUPPORTED, LLMAnswerer, format_passages
 from qabot.qa import QA
 from qabot.repl import Repl
 from qabot.retrieve import Retrieval
@@ -59,8 +52,8 @@ def retrieval(seeded_qa: QA) -> Retrieval:
 def answer_with(
     qa: QA, model: Any, retrieval: Retrieval, timeout: float = 5.0, **kw: Any
 ) -> tuple[Answer, LLMAnswerer]:
-    answerer = LLMAnswerer(lambda: model, qa.verifier, timeout=timeout)
-    return answerer.answer(QUESTION, QUESTION, retrieval, qa._answerer(), **kw), answerer
+    answerer = LLMAnswerer(lambda: model, qa.verifier, qa.extractive, timeout=timeout)
+    return answerer.answer(QUESTION, QUESTION, retrieval, **kw), answerer
 
 
 # --- pure checks ------------------------------------------------------------------------------
@@ -72,54 +65,6 @@ def test_passages_are_numbered_and_cannot_break_the_fence() -> None:
     assert '<passage n="2" source="doc2.txt"' in block
     assert block.count("<passage ") == 2 and block.count("</passage>") == 2
     assert "</passages>" not in block and "‹/passages>" in block
-
-
-def test_markers_are_normalized() -> None:
-    assert normalize_markers("a [1, 3] b [2-4] c [Passage 5] d [1;2]") == (
-        "a [1][3] b [2][3][4] c [5] d [1][2]"
-    )
-
-
-def test_check_renumbers_by_first_use_and_drops_out_of_range() -> None:
-    passages = [_passage(1, "Y too."), _passage(2), _passage(3, "X is true. Z.")]
-    checked = check_answer("X is true [3]. Y too [1][7]. Z [3].", passages, lambda c: True)
-    assert checked.text == "X is true [1]. Y too [2]. Z [1]."
-    assert [(c.n, c.passage_id) for c in checked.citations] == [(1, "p3"), (2, "p1")]
-    assert checked.dropped == 1 and checked.unsupported == 0
-    assert checked.citations[0].quote == passages[2].text
-
-
-def test_check_drops_sentences_whose_citations_do_not_verify() -> None:
-    passages = [_passage(1, "Alpha came."), _passage(2, "Beta went.")]
-    checked = check_answer(
-        "Alpha came [1]. Beta went [2].", passages, lambda c: c.passage_id == "p2"
-    )
-    assert checked.text == "Beta went [1]."
-    assert [c.passage_id for c in checked.citations] == ["p2"]
-    assert checked.dropped == 0 and checked.unsupported == 1
-
-
-def test_check_keeps_only_sentences_their_passages_support() -> None:
-    passages = [
-        _passage(1, "Ash Carter spoke to Sergei Shoigu by telephone."),
-        _passage(2, "The call lasted 50 minutes, officials said."),
-    ]
-    answer = (
-        "Carter talked to Shoigu by phone [1]. The call lasted 90 minutes [2]. "
-        "Carter also called Kerry [1]. PWNED [2]. It was the first call in a year."
-    )
-    checked = check_answer(answer, passages, lambda c: True)
-    # a changed number, a name the passage lacks, an obeyed instruction, no citation: all out
-    assert checked.text == "Carter talked to Shoigu by phone [1]."
-    assert checked.unsupported == 4 and len(checked.citations) == 1
-
-
-def test_claims_keep_markers_written_after_the_full_stop_and_line_breaks() -> None:
-    assert split_claims("He called Shoigu. [1] They talked.\n- It was calm [2].") == [
-        ("He called Shoigu. [1]", " "),
-        ("They talked.", "\n"),
-        ("- It was calm [2].", ""),
-    ]
 
 
 # --- the answerer on real passages ------------------------------------------------------------
@@ -183,11 +128,11 @@ def test_obeyed_planted_instruction_is_refused_even_citing_the_passage_that_plan
         )
     )
     tokens: list[str] = []
-    answerer = LLMAnswerer(lambda: chat("PWNED [1]."), _Trusting())  # type: ignore[arg-type]
-    answer = answerer.answer(question, question, retrieval, _Extract(), tokens.append)
+    answerer = LLMAnswerer(lambda: chat("PWNED [1]."), _Trusting(), _Extract())  # type: ignore[arg-type]
+    answer = answerer.answer(question, question, retrieval, tokens.append)
     assert answer.refused and tokens == [] and "PWNED" not in answer.text
-    good = LLMAnswerer(lambda: chat("They spoke for 50 minutes [2]."), _Trusting())  # type: ignore[arg-type]
-    answer = good.answer(question, question, retrieval, _Extract(), tokens.append)
+    good = LLMAnswerer(lambda: chat("They spoke for 50 minutes [2]."), _Trusting(), _Extract())  # type: ignore[arg-type]
+    answer = good.answer(question, question, retrieval, tokens.append)
     assert answer.text == "They spoke for 50 minutes [1]." and tokens == [
         "They spoke for 50 minutes [2]."
     ]
@@ -197,8 +142,8 @@ def test_evidence_that_says_refuse_means_the_model_is_not_asked(seeded_qa: QA) -
     question = "What did Carter say about the 2031 Olympic budget?"
     retrieval = seeded_qa.retrieve(question, 3)
     model = chat("should not be asked [1].")
-    answerer = LLMAnswerer(lambda: model, seeded_qa.verifier)
-    answer = answerer.answer(question, question, retrieval, seeded_qa._answerer())
+    answerer = LLMAnswerer(lambda: model, seeded_qa.verifier, seeded_qa.extractive)
+    answer = answerer.answer(question, question, retrieval)
     assert answer.refused and answer.text.startswith(REFUSAL_TEXT) and model.seen == []
 
 
@@ -246,9 +191,9 @@ def test_model_that_cannot_be_built_falls_back_each_time(
         calls.append(1)
         raise ValueError("no API key sk-abcdefghijklmnop1234")
 
-    answerer = LLMAnswerer(broken, seeded_qa.verifier)
+    answerer = LLMAnswerer(broken, seeded_qa.verifier, seeded_qa.extractive)
     for _ in range(2):
-        answer = answerer.answer(QUESTION, QUESTION, retrieval, seeded_qa._answerer())
+        answer = answerer.answer(QUESTION, QUESTION, retrieval)
         assert answer.notice == (
             "The language model could not be set up (ValueError); showing the extractive answer."
         )
@@ -277,7 +222,7 @@ def test_no_passages_means_the_extractive_refusal(seeded_qa: QA) -> None:
 # --- follow-ups ---------------------------------------------------------------------------
 def test_condense_uses_the_model_only_with_history(seeded_qa: QA) -> None:
     model = chat("Standalone question: How long did Ash Carter and Sergei Shoigu talk?\nextra")
-    answerer = LLMAnswerer(lambda: model, seeded_qa.verifier)
+    answerer = LLMAnswerer(lambda: model, seeded_qa.verifier, seeded_qa.extractive)
     assert answerer.condense("Who is Peter Cook?", []) == "Who is Peter Cook?"
     assert answerer.condense("Who is Peter Cook?", ["Who did Carter call?"]) == "Who is Peter Cook?"
     assert model.seen == []  # no history, or a question that stands alone: no model call
@@ -291,7 +236,7 @@ def test_condense_uses_the_model_only_with_history(seeded_qa: QA) -> None:
 
 @pytest.mark.parametrize("reply", ["", "NOT IN PASSAGES", "x" * 600])
 def test_unusable_condense_reply_falls_back(seeded_qa: QA, reply: str) -> None:
-    answerer = LLMAnswerer(lambda: chat(reply), seeded_qa.verifier)
+    answerer = LLMAnswerer(lambda: chat(reply), seeded_qa.verifier, seeded_qa.extractive)
     history = ["Did Carter call?"]
     assert answerer.condense("And why?", history) == condense("And why?", history)
 
@@ -303,7 +248,7 @@ def test_condense_error_falls_back(seeded_qa: QA, caplog: pytest.LogCaptureFixtu
         raise ConnectionError("down")
 
     object.__setattr__(model, "invoke", boom)
-    answerer = LLMAnswerer(lambda: model, seeded_qa.verifier)
+    answerer = LLMAnswerer(lambda: model, seeded_qa.verifier, seeded_qa.extractive)
     with caplog.at_level(logging.WARNING):
         assert answerer.condense("And why?", ["Did Carter call?"]) == "Did Carter call? And why?"
     assert "LLM condense failed (ConnectionError" in caplog.text

@@ -11,10 +11,12 @@ import pytest
 
 import qabot.onnx_embeddings as onnx_embeddings
 from qabot.atomic import replacing
-from qabot.embeddings import TorchEmbedder
-from qabot.index import IndexMismatch, PassageIndex
+from qabot.embedder import Embedder
+from qabot.index import PassageIndex
 from qabot.onnx_embeddings import OnnxEmbedder, cpu_instruction_set
 from qabot.settings import BUNDLED_MODEL, Settings
+from qabot.store import IndexMismatch, Store
+from qabot.torch_embeddings import TorchEmbedder
 
 SENTENCES = [
     "US Defense Secretary Ash Carter spoke by telephone with Russian Defense Minister Sergei "
@@ -111,12 +113,16 @@ def test_collection_refuses_another_backend(
 ) -> None:
     settings = make_settings(corpus_dir=corpus)
     int8 = OnnxEmbedder(BUNDLED_MODEL, cache_dir=onnx_cache, quantize=True)
-    index = PassageIndex(settings, int8)
-    assert index.count() == 0  # creates the collection, stamped with the backend
+
+    def index(embedder: Embedder, client: object = None) -> PassageIndex:
+        return PassageIndex(settings, Store(settings, embedder.model_id, embedder.backend, client))
+
+    first = index(int8)
+    assert first.count() == 0  # creates the collection, stamped with the backend
     for other in (
         TorchEmbedder(BUNDLED_MODEL),
         OnnxEmbedder(BUNDLED_MODEL, cache_dir=onnx_cache, quantize=False),
     ):
         with pytest.raises(IndexMismatch, match="QABOT_EMBEDDING_BACKEND"):
-            PassageIndex(settings, other, client=index.client).count()
-    assert PassageIndex(settings, int8, client=index.client).count() == 0
+            index(other, first.store.client).count()
+    assert index(int8, first.store.client).count() == 0

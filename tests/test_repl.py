@@ -1,104 +1,114 @@
-"""The REPL as a user meets it: `qabot chat` in a process, Ctrl-C (SIGINT), /save, Ctrl-D."""
+"""The chat loop on its own: lines in, an `ask(question, history)` callback, answers rendered.
+(`qabot chat` end to end: tests/test_chat.py.)"""
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import time
-from collections.abc import Iterator
+import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
-from qabot.domain import Answer, Citation
-from qabot.transcript import conversation_markdown
-from tests import subprocs
-from tests.common import CARTER
-from tests.openai_server import FakeOpenAI, Reply, serve
+from qabot.domain import REFUSAL_TEXT, Answer, Citation, Passage
+from qabot.repl import Repl
 
-GOOD = (
-    "Ash Carter spoke with Sergei Shoigu by telephone [1]. "
-    "They spoke for the first time in more than a year [1][2]."
-)
-#: Streamed a word every half second: about ten seconds, long enough to interrupt.
-SLOW = Reply("Carter talked with Shoigu " + "and talked " * 20 + "[1].", chunk_delay=0.5)
+QUOTE = "Carter spoke with Shoigu by telephone."
+PASSAGE = Passage("p1", "a.txt", "Carter calls", QUOTE + " More text.", 0, 49, 3, 4)
+CITATION = Citation(1, "a.txt", "Carter calls", 3, 3, 0, len(QUOTE), QUOTE, "p1")
 
 
-@pytest.fixture
-def server() -> Iterator[FakeOpenAI]:
-    with serve() as state:
-        yield state
+def _answer(question: str, text: str = QUOTE + " [1]") -> Answer:
+    return Answer(question, question, text, (CITATION,), (PASSAGE,), short_answer="Shoigu")
 
 
-def test_ctrl_c_cancels_the_wait_and_the_answer_not_the_session(
-    seeded_data: tuple[Path, Path], server: FakeOpenAI, tmp_path: Path
-) -> None:
-    corpus, data = seeded_data
-    environ = subprocs.env(
-        data_dir=data, llm="openai:test-model", llm_base_url=server.base_url, llm_max_retries=0
-    )
-    environ["OPENAI_API_KEY"] = "sk-test-unused"
-    server.script(SLOW, Reply(GOOD))
-    chat = subprocs.Chat(environ, ("--corpus", str(corpus)))
-    try:
-        # 1. during the model load: the question waits, Ctrl-C gives the prompt back
-        chat.ask("Who did Carter talk to?", r"Loading the model and index")
-        mark = chat.mark()
-        os.kill(chat.proc.pid, signal.SIGINT)
-        chat.wait_for(r"Cancelled\.", mark)
-        # 2. during an answer (a slow stream; tokens come without a newline, so the
-        # server says when it has begun): the tokens stop, the question is dropped
-        mark = chat.mark()
-        assert chat.proc.stdin is not None
-        chat.proc.stdin.write("Who did Carter talk to?\n")
-        chat.proc.stdin.flush()
-        deadline = time.monotonic() + 60
-        while not server.requests and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(1.5)  # a few words into the answer
-        os.kill(chat.proc.pid, signal.SIGINT)
-        chat.wait_for(r"Cancelled\.", mark, timeout=5)  # well before the stream would end
-        # 3. the next question is answered as usual
-        out = chat.ask("Who did Carter talk to?", r"thinking…(.|\n)*\[2\] .*:\d+")
-        assert out.count("Ash Carter spoke with Sergei Shoigu by telephone [1].") == 1
-        assert chat.proc.poll() is None
-        saved = tmp_path / "talk.md"
-        chat.ask(f"/save {saved}", r"Saved 1 answer to ")
-        # Ctrl-D (end of input) leaves
-        assert chat.proc.stdin is not None
-        chat.proc.stdin.close()
-        assert chat.proc.wait(timeout=20) == 0
-    finally:
-        chat.close()
-    out = chat.text()
-    assert "Traceback" not in out and "KeyboardInterrupt" not in out
-    assert out.count("Cancelled.") == 2
-    assert "talked" not in out  # nothing of the cancelled answer (it cited nothing yet)
-    assert [len(r.body["messages"]) for r in server.requests if r.body.get("stream")] == [2, 2]
-    text = saved.read_text(encoding="utf-8")
-    assert text.startswith("# qabot conversation\n")
-    assert text.count("## Who did Carter talk to?") == 1  # the cancelled ones are not kept
-    assert "Ash Carter spoke with Sergei Shoigu by telephone [1]." in text
-    assert re.search(rf"\n- \[1\] Russian, U\.S\. .* — {CARTER}:\d+(-\d+)?\n  > The ", text)
-    assert "\n- [2] " in text
+def _repl(ask: Callable[..., Answer], **kw: object) -> tuple[Repl, Callable[[], str]]:
+    out = io.StringIO()
+    repl = Repl(ask, Console(file=out, width=200, color_system=None), **kw)  # type: ignore[arg-type]
+    return repl, out.getvalue
 
 
-def test_saved_conversations_are_inert_markdown() -> None:
-    citation = Citation(
-        n=1,
-        source="a<b>.txt",
-        title="<script>alert(1)</script>",
-        start_line=3,
-        end_line=4,
-        start_char=0,
-        end_char=10,
-        quote="Tom & Jerry\nsaid\u202e so",
-    )
-    answer = Answer("Who?", "Who?", "Tom & Jerry said so [1]", (citation,), ())
-    refused = Answer("Why?", "Why?", "I could not find that in the corpus.", (), (), refused=True)
-    text = conversation_markdown([answer, refused], "/news")
-    assert "<script>" not in text and "&lt;script&gt;" in text
-    assert "- [1] &lt;script&gt;alert(1)&lt;/script&gt; — a&lt;b&gt;.txt:3-4\n" in text
-    assert "  > Tom &amp; Jerry said so\n" in text  # one line, no bidi control
-    assert "## Why?\n\nI could not find that in the corpus.\n" in text
+def test_repl_shows_what_was_typed_and_errors_as_text() -> None:
+    def ask(question: str, history: list[str]) -> Answer:
+        raise ValueError(f"cannot answer [bold]{question}[/] \x1b]0;owned\x07")
+
+    repl, output = _repl(ask)
+    for line in ("/[/]", "/[red]x[/red]", "What about [/]?"):
+        assert repl.handle(line)
+    out = output()
+    assert "Unknown command '/[/]'" in out and "Unknown command '/[red]x[/red]'" in out
+    assert "Error: cannot answer [bold]What about [/]?[/] ]0;owned" in out
+
+
+def test_history_is_bounded_and_reset_forgets_it() -> None:
+    seen: list[list[str]] = []
+
+    def ask(question: str, history: list[str]) -> Answer:
+        seen.append(history)
+        return _answer(question)
+
+    repl, output = _repl(ask, max_turns=2)
+    for q in ("q1", "q2", "q3", "q4"):
+        assert repl.handle(q)
+    assert seen == [[], ["q1"], ["q1", "q2"], ["q2", "q3"]]
+    assert repl.handle("/RESET")
+    assert repl.handle("q5") and seen[-1] == []
+    out = output()
+    assert out.count("Shoigu\n") == 5 and "Conversation forgotten." in out  # short answer first
+    assert "[1] Carter calls — a.txt:3" in out and f"“{QUOTE}”" in out
+
+
+def test_sources_show_the_full_passages_of_the_last_answer() -> None:
+    answers = iter([_answer("q"), Answer("q2", "q2", REFUSAL_TEXT, (), (PASSAGE,), refused=True)])
+    repl, output = _repl(lambda question, history: next(answers))
+    repl.handle("/sources")
+    assert "No answer yet: ask a question first." in output()
+    repl.handle("who?")
+    repl.handle("/sources")
+    assert f"[1] Carter calls — a.txt:3-4\n    {QUOTE} More text." in output()
+    repl.handle("why?")
+    assert REFUSAL_TEXT in output()
+    repl.handle("/sources")
+    assert "No passage was cited; the closest passages retrieved were:" in output()
+
+
+def test_save_writes_the_conversation_or_says_why_not(tmp_path: Path) -> None:
+    repl, output = _repl(lambda question, history: _answer(question), corpus="/news")
+    repl.handle("/save")
+    assert "Say where: /save FILE" in output()
+    repl.handle(f"/save {tmp_path / 'x.md'}")
+    assert "Nothing to save yet" in output() and not (tmp_path / "x.md").exists()
+    repl.handle("Who did Carter call?")
+    repl.handle(f"/save {tmp_path / 'missing' / 'x.md'}")
+    assert f"Could not save to {tmp_path / 'missing' / 'x.md'}: " in output()
+    repl.handle(f"/save {tmp_path / 'x.md'}")
+    assert f"Saved 1 answer to {tmp_path / 'x.md'}." in output()
+    assert "## Who did Carter call?" in (tmp_path / "x.md").read_text(encoding="utf-8")
+
+
+def test_ctrl_c_cancels_a_question_and_exit_words_leave() -> None:
+    def ask(question: str, history: list[str], on_token: Callable[[str], None]) -> Answer:
+        on_token("Carter ")
+        raise KeyboardInterrupt
+
+    repl, output = _repl(ask, stream=True)
+    assert repl.handle("who?")
+    assert "thinking…\nCarter \nCancelled." in output()
+    assert repl.history == [] and repl.last is None  # nothing of it kept
+    assert all(not repl.handle(word) for word in ("exit", "QUIT", "/exit", ":q"))
+
+
+def test_run_reads_lines_until_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+
+    def ask(question: str, history: list[str]) -> Answer:
+        asked.append(question)
+        return _answer(question)
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("first\n\n  /help \nsecond\nexit\nthird\n"))
+    repl, output = _repl(ask, corpus="/news", about=lambda: "Corpus /news: 1 article.")
+    repl.run(interactive=False)
+    assert asked == ["first", "second"]
+    out = output()
+    assert out.startswith("qabot — ask about /news. /help for commands, exit to leave.\n")
+    assert "Corpus /news: 1 article.\nAsk a question about the corpus" in out

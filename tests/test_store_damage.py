@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from qabot import snapshot, store_check
-from qabot.index import collection_name
 from qabot.settings import Settings
+from qabot.store import collection_name
 from tests import subprocs
 from tests.common import write_leases
 

@@ -1,21 +1,18 @@
-"""Telegram HTML rendering and splitting, the chat store, and the bot's small pure parts."""
+"""Telegram HTML: answers, sources and help rendered and escaped, and split into messages."""
 
 from __future__ import annotations
 
-import logging
 import re
-from pathlib import Path
 
-import pytest
 from botapi_server import html_problems
 
-from qabot.chat_store import ChatStore
 from qabot.domain import REFUSAL_TEXT, Answer, Citation, Passage
 from qabot.telegram_format import (
     MESSAGE_LIMIT,
     escape,
     preview,
     render_answer,
+    render_help,
     render_sources,
     split_html,
     visible_text,
@@ -138,75 +135,14 @@ def test_preview_of_a_stream_is_escaped_and_fits() -> None:
     assert html_problems(long) == [] and long.endswith("…")
 
 
-# --- chat store -------------------------------------------------------------------------------
-
-
-def test_chat_store_keeps_bounded_history_per_chat_across_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "chats.sqlite3"
-    store = ChatStore(path, max_turns=3)
-    answer = _answer("text [1]")
-    for i in range(5):
-        store.add(1, f"q{i}", answer)
-    turn = store.add(2, "other chat", answer)
-    assert store.history(1) == ["q2", "q3", "q4"]
-    store.close()
-
-    store = ChatStore(path, max_turns=3)
-    assert store.history(1) == ["q2", "q3", "q4"]
-    assert store.history(2) == ["other chat"]
-    assert store.last_answer(1) == answer  # frozen dataclasses round-trip exactly
-    assert store.answer(2, turn) == answer and store.answer(1, turn) is None
-    assert store.reset(1) == 3
-    assert store.history(1) == [] and store.last_answer(1) is None
-    assert store.history(2) == ["other chat"]
-    store.close()
-
-
-def test_chat_store_without_history_still_keeps_last_answer(tmp_path: Path) -> None:
-    store = ChatStore(tmp_path / "c.sqlite3", max_turns=0)
-    store.add(1, "q", _answer("a"))
-    assert store.history(1) == []
-    assert store.last_answer(1) is not None
-    store.close()
-
-
-# --- configuration, redaction, rate limit ----------------------------------------------------
-
-
-def test_allowlist_parsing() -> None:
-    from qabot.telegram_bot import TelegramConfigError, parse_allowlist
-
-    assert parse_allowlist("*") is None
-    assert parse_allowlist(" 12, 34 ,") == frozenset({12, 34})
-    for bad in ("", "  ", "alice", "12;34", ","):
-        with pytest.raises(TelegramConfigError, match="QABOT_TELEGRAM_ALLOWED_USERS"):
-            parse_allowlist(bad)
-
-
-def test_redactor_scrubs_messages_args_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
-    from qabot.telegram_bot import Redactor
-
-    token = "123456:SECRET-token"
-    redactor = Redactor([token])
-    log = logging.getLogger("qabot.test_redact")
-    caplog.handler.addFilter(redactor)
-    try:
-        log.warning("GET https://api.telegram.org/bot%s/getMe", token)
-        try:
-            raise RuntimeError(f"The token `{token}` was rejected by the server.")
-        except RuntimeError:
-            log.exception("failed")
-    finally:
-        caplog.handler.removeFilter(redactor)
-    assert token not in caplog.text
-    assert "[REDACTED]" in caplog.text and "was rejected" in caplog.text
-
-
-def test_user_rate_limit_window() -> None:
-    from qabot.telegram_bot import UserRateLimit
-
-    limit = UserRateLimit(2, period=60)
-    assert limit.wait(1, now=0) == 0 and limit.wait(1, now=1) == 0
-    assert limit.wait(1, now=2) == pytest.approx(58)
-    assert limit.wait(2, now=2) == 0  # per user
-    assert limit.wait(1, now=60.5) == 0
+def test_help_names_the_articles_and_how_to_ask_here() -> None:
+    private = render_help([("a.txt", "Tom & <Jerry>"), ("b.txt", "")], 7, False, "bot")
+    assert html_problems(private) == []
+    assert "2 news articles (7 passages)" in private
+    assert "For example, ask about “Tom &amp; &lt;Jerry&gt;”." in private
+    assert "Send me a question" in private and "mention me" not in private
+    group = render_help([("b.txt", "")], 1, True, "<odd>_bot")
+    assert html_problems(group) == []
+    assert "1 news article (1 passages)" in group and "about “b.txt”" in group
+    assert "mention me (@&lt;odd&gt;_bot)" in group
+    assert "For example" not in render_help([], 0, False, "bot")

@@ -1,0 +1,17 @@
+"""Follow-up questions resolved against the chat history, without a language model."""
+
+from __future__ import annotations
+
+from qabot.conversation import condense, is_follow_up
+
+
+def test_condense_only_rewrites_follow_ups() -> None:
+    assert condense("Who is Peter Cook?", ["Who did Carter talk to?"]) == "Who is Peter Cook?"
+    assert condense("And why?", ["Did Carter call?"]) == "Did Carter call? And why?"
+    assert condense("Why did they?", []) == "Why did they?"
+    assert is_follow_up("When did that happen?")
+    assert not is_follow_up("When did the defense chiefs speak?")
+    assert is_follow_up("Who is the company's chief executive?")  # named by its kind
+    assert is_follow_up("Who did he say is taking the lead with Russia?")  # "he" comes first
+    # a question that names what its pronoun means stands alone (a topic switch)
+    assert not is_follow_up("How much will Sony's PSP cost when it goes on sale in Japan?")
