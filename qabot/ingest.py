@@ -12,7 +12,9 @@ from typing import Protocol
 from filelock import Timeout
 
 from qabot import memory, store_check
+from qabot.big_files import big_file_title, iter_windows, scan_big_text, window_document
 from qabot.chunking import Chunker, passage_id
+from qabot.corpus_walk import iter_corpus_files
 from qabot.domain import Passage
 from qabot.embedder import Embedder
 from qabot.errors import QabotError
@@ -23,14 +25,9 @@ from qabot.loaders import (
     SkipFile,
     Skipped,
     Unreadable,
-    big_file_title,
     file_sha256,
-    iter_corpus_files,
-    iter_windows,
     load_document,
     read_file,
-    scan_big_text,
-    window_document,
 )
 from qabot.settings import Settings
 from qabot.store import Store, StoredFile

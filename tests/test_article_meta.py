@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from qabot.article_meta import from_front_matter, meta_lines, parse_date
+from qabot.corpus_walk import iter_corpus_files
 from qabot.domain import ArticleMeta
-from qabot.loaders import iter_corpus_files, load_document
+from qabot.loaders import load_document
 from tests.common import SHARED, needs_shared
 
 

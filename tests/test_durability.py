@@ -17,9 +17,10 @@ from filelock import FileLock, Timeout
 
 from qabot.bm25 import fingerprint_of
 from qabot.chunking import Chunker
+from qabot.corpus_walk import iter_corpus_files
 from qabot.embeddings import get_embedder
 from qabot.ingest import Ingestor, NoProgress
-from qabot.loaders import SkipFile, iter_corpus_files, load_document
+from qabot.loaders import SkipFile, load_document
 from qabot.qa import QA
 from qabot.settings import Settings
 from qabot.writer_claim import writer_lock

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from qabot.clutter import clean
-from qabot.loaders import SkipFile, decode_bytes, iter_corpus_files, load_document
+from qabot.corpus_walk import iter_corpus_files
+from qabot.loaders import SkipFile, decode_bytes, load_document
 from tests.common import CARTER, COOK, SEEDS
 from tests.pdf_file import pdf_bytes
 
