@@ -91,6 +91,9 @@ class Embedder:
         """Load the model now rather than on the first question."""
         _ = self.dimension
 
+    def release(self) -> None:
+        """Let go of the loaded model's memory; the next `embed` loads it again."""
+
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Vectors for `texts` in order, L2-normalised, in batches; `progress(n)` after each."""
         if not texts:

@@ -287,6 +287,10 @@ class Ingestor:
         if report.changed or rebuild or crashed:
             self.store.mark_changed(self.embedder.dimension if report.embedded else None)
             self.store.finish_rebuild()
+            # Reading the store back and building BM25 need no model and no vectors kept for
+            # reuse: on a 60 MB corpus that memory would add to the run's peak.
+            self.vectors.forget()
+            self.embedder.release()
             self.index.publish()  # snapshot and BM25 saved now, not by every reader
             report.total_passages = len(self.index.passages)
         else:  # nothing written: no need to read every passage back

@@ -191,6 +191,10 @@ class OnnxEmbedder(Embedder):
     def backend(self) -> str:  # type: ignore[override]
         return "onnx-int8" if self.quantize else "onnx"
 
+    def release(self) -> None:
+        with self._lock:
+            self._session = None
+
     @cached_property
     def model_path(self) -> Path:
         """The ONNX file this embedder runs, exported (and quantised) now if not yet cached."""

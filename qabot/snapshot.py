@@ -81,8 +81,10 @@ def save(base: Path, generation: str, snap: Snapshot, keep: int = 2) -> None:
         }
         if snap.matrix is not None:
             np.save(tmp / "vectors.npy", np.ascontiguousarray(snap.matrix, dtype=np.float32))
-        # written last: its presence marks a complete version
-        (tmp / "passages.json").write_text(json.dumps(columns), encoding="utf-8")
+        # written last: its presence marks a complete version; streamed, since the whole
+        # text as one string would double the memory a big corpus takes here
+        with (tmp / "passages.json").open("w", encoding="utf-8") as out:
+            json.dump(columns, out)
 
 
 def load(base: Path, generation: str) -> Snapshot | None:

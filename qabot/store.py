@@ -320,13 +320,13 @@ class Store:
                 return
             offset += page
 
-    def stored_vectors(self, text_hashes: Sequence[str]) -> dict[str, list[float]]:
+    def stored_vectors(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Vectors the collection holds for these text hashes (one record per hash).
 
         A text may be stored thousands of times (a big repetitive file), so ids are found
         from metadata first, with a bounded page size.
         """
-        found: dict[str, list[float]] = {}
+        found: dict[str, np.ndarray] = {}
         step = 100
         for lo in range(0, len(text_hashes), step):
             part = list(text_hashes[lo : lo + step])
@@ -347,7 +347,7 @@ class Store:
             by_id = {pid: h for h, pid in ids.items()}
             vecs = self.collection.get(ids=list(by_id), include=["embeddings"])
             for pid, vec in zip(vecs["ids"], vecs["embeddings"], strict=True):
-                found[by_id[pid]] = list(map(float, vec))
+                found[by_id[pid]] = np.asarray(vec, dtype=np.float32)
         return found
 
     # --- writing ------------------------------------------------------------------------
@@ -361,7 +361,7 @@ class Store:
         self,
         passages: Sequence[Passage],
         file_hash: dict[str, str],
-        vectors: dict[str, list[float]],
+        vectors: dict[str, np.ndarray],
         expected: dict[str, int] | None = None,
         reader: str = "",
     ) -> None:
@@ -401,7 +401,7 @@ class Store:
                 )
             self.collection.upsert(
                 ids=[p.id for p in chunk],
-                embeddings=embs,
+                embeddings=np.stack(embs),  # float32 rows: no Python float per dimension
                 documents=[p.text for p in chunk],
                 metadatas=metas,
             )

@@ -30,6 +30,11 @@ class PassageVectors:
         self._known: dict[str, np.ndarray] = {}
         self._seed: dict[str, np.ndarray] = {}  # vectors of a snapshot, by text hash
 
+    def forget(self) -> None:
+        """Drop the vectors kept for this ingest (it has written them all)."""
+        self._known.clear()
+        self._seed.clear()
+
     def seed(self, snap: Snapshot | None) -> int:
         """Offer the vectors of a saved snapshot (after a damaged vector index was removed:
         its records are written again, not re-embedded); how many there are."""
@@ -45,7 +50,7 @@ class PassageVectors:
 
     def for_passages(
         self, passages: Sequence[Passage], progress: Progress | None = None
-    ) -> tuple[dict[str, list[float]], int]:
+    ) -> tuple[dict[str, np.ndarray], int]:
         """Vectors for the passages' texts by text hash, and how many had to be embedded."""
         hashes = [text_hash(p.title, p.text) for p in passages]
         vectors = self._existing(hashes)
@@ -57,27 +62,27 @@ class PassageVectors:
             keys = list(todo)
             embedded = self.embedder.embed([todo[k] for k in keys], progress=progress)
             for key, vec in zip(keys, embedded, strict=True):
-                vectors[key] = vec.tolist()
+                vectors[key] = vec
             self._remember({k: vectors[k] for k in keys})
         return vectors, len(todo)
 
-    def _existing(self, text_hashes: Sequence[str]) -> dict[str, list[float]]:
+    def _existing(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Vectors already known for these text hashes: remembered, seeded, or stored."""
-        found: dict[str, list[float]] = {}
+        found: dict[str, np.ndarray] = {}
         wanted = []
         for h in dict.fromkeys(text_hashes):
             known = self._known.get(h)
             if known is None:
                 known = self._seed.get(h)
             if known is not None:
-                found[h] = known.tolist()
+                found[h] = known
             else:
                 wanted.append(h)
         found.update(self.store.stored_vectors(wanted))
         self._remember(found)
         return found
 
-    def _remember(self, vectors: dict[str, list[float]]) -> None:
+    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
         if len(self._known) + len(vectors) > self.KEEP:
             self._known.clear()
         for h, vec in list(vectors.items())[: self.KEEP]:

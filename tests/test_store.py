@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qabot.domain import Passage
@@ -21,7 +22,10 @@ def _passage(n: int, source: str = "a.txt") -> Passage:
 
 
 def _write(store: Store, passages: list[Passage], expected: dict[str, int] | None = None) -> None:
-    vectors = {text_hash(p.title, p.text): [1.0, float(i), 0.5] for i, p in enumerate(passages)}
+    vectors = {
+        text_hash(p.title, p.text): np.array([1.0, i, 0.5], dtype=np.float32)
+        for i, p in enumerate(passages)
+    }
     store.upsert(passages, {p.source: f"hash-of-{p.source}" for p in passages}, vectors, expected)
 
 

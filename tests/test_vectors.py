@@ -41,4 +41,4 @@ def test_vectors_of_a_snapshot_are_reused(settings: Settings) -> None:
     vectors = PassageVectors(store, embedder)
     assert vectors.seed(Snapshot({"a": p}, saved, ["a"])) == 1
     got, embedded = vectors.for_passages([p])
-    assert embedded == 0 and got[text_hash("Ferry", TEXT)] == [0.5] * embedder.dimension
+    assert embedded == 0 and got[text_hash("Ferry", TEXT)].tolist() == [0.5] * embedder.dimension
