@@ -5,8 +5,11 @@
 
 With `--mb N` the corpus is instead one N MB plain-text file of BBC articles (as
 `bench_large.py` makes it: the case where a killed ingest once left a store that crashed every
-later process), and after every kill a one-shot `qabot ask` must answer without changing a
-byte of the store: readers never write.
+later process), and a one-shot `qabot ask` follows every kill. After the first kill nothing
+is published yet, so that `ask` indexes the corpus itself (its first run) and must succeed;
+after that a paragraph is appended to the file before each ingest, so that every ingest has
+the whole file to write again, and each `ask` after a kill must answer from the last
+complete version without changing a byte of the store: readers never write.
 
 Starts from an empty data dir (keeping the ONNX export) and runs `qabot ingest` again and
 again, each run killed with SIGKILL after a random number of seconds, until `--kills` kills
@@ -73,7 +76,7 @@ def main() -> int:
             if p.is_file() and "chroma" in p.parts[len(data_dir.parts) :][:3]
         }
 
-    def reader_after_kill(run: dict) -> None:
+    def reader_after_kill(run: dict, first: bool) -> None:
         before = store_state()
         ask = subprocess.run(
             [qabot[0], "ask", f"What happened: {rng.choice(headlines)}?"],
@@ -83,7 +86,8 @@ def main() -> int:
             check=False,
         )
         run["ask_returncode"] = ask.returncode
-        run["reader_wrote"] = store_state() != before
+        run["ask_indexed_first_run"] = first
+        run["reader_wrote"] = not first and store_state() != before
         largest = max((size for size, _ in before.values()), default=0)
         run["largest_store_file_mb"] = round(largest / 2**20)
 
@@ -115,11 +119,14 @@ def main() -> int:
         return run
 
     while sum(r["killed"] for r in runs) < args.kills:
+        if args.mb and runs:  # the file changes, so the next ingest writes all of it again
+            with (corpus / "part-0000.txt").open("a", encoding="utf-8") as f:
+                f.write(f"\n\nA paragraph added after kill {len(runs)}.\n")
         runs.append(ingest(rng.uniform(args.min, args.max)))
         if not runs[-1]["killed"]:
             break
         if args.mb:
-            reader_after_kill(runs[-1])
+            reader_after_kill(runs[-1], first=len(runs) == 1)
             print(json.dumps(runs[-1]), flush=True)
     final = ingest(None)
     runs.append(final)
