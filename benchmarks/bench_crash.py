@@ -143,7 +143,7 @@ def main() -> int:
 
     settings = c.qabot_settings(corpus, data_dir, args.backend, max_file_mb=max(args.mb * 2, 100))
     t = time.perf_counter()
-    assert_consistent(settings)
+    assert_consistent(settings, clean_ids=not args.mb)
     check_seconds = time.perf_counter() - t
 
     # Headline questions: the first line of an article, asked back, must cite that article

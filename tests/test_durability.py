@@ -43,13 +43,16 @@ def expected_ids(settings: Settings) -> set[str]:
     return ids
 
 
-def assert_consistent(settings: Settings) -> None:
-    """Collection, BM25 and files agree: the clean-ingest ids, one version per file, no more."""
+def assert_consistent(settings: Settings, clean_ids: bool = True) -> None:
+    """Collection, BM25 and files agree: the clean-ingest ids, one version per file, no more.
+
+    `clean_ids=False` for a big file read in windows, whose passages the whole-file chunking
+    of `expected_ids` would cut elsewhere: then completeness stands for it."""
     qa = QA(settings)
     qa.index.refresh(force=True)
     got = qa.store.collection.get(include=["metadatas"])
     assert len(got["ids"]) == len(set(got["ids"]))
-    assert set(got["ids"]) == expected_ids(settings)
+    assert not clean_ids or set(got["ids"]) == expected_ids(settings)
     for stored in qa.store.stored_files().values():
         assert stored.complete
     assert set(qa.index.bm25.ids) == set(got["ids"])
