@@ -238,20 +238,22 @@ class Store:
         Python floats per vector would take ten times the memory on a big corpus)."""
         passages: dict[str, Passage] = {}
         vectors = "embeddings" in include
-        matrix = np.empty((self.count() if vectors else 0, 0), dtype=np.float32)
+        rows = self.count() if vectors else 0
+        matrix: np.ndarray | None = None
         n = 0
         for got in self._pages(include):
             for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 passages[pid] = _passage_from(pid, text, meta)
             if vectors and got["ids"]:
                 block = np.asarray(got["embeddings"], dtype=np.float32)
-                if matrix.shape[1] != block.shape[1]:
-                    matrix = np.empty((matrix.shape[0], block.shape[1]), dtype=np.float32)
-                if n + len(block) > len(matrix):  # written to while being read
-                    matrix = np.resize(matrix, (n + len(block), block.shape[1]))
+                if matrix is None or n + len(block) > len(matrix):  # or written to meanwhile
+                    grown = np.empty((max(rows, n + len(block)), block.shape[1]), np.float32)
+                    if matrix is not None:
+                        grown[:n] = matrix[:n]
+                    matrix = grown
                 matrix[n : n + len(block)] = block
                 n += len(block)
-        if not vectors or not passages:
+        if matrix is None or not passages:
             return Snapshot(passages, None, [])
         matrix = matrix[:n]
         matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
