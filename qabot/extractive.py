@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from qabot import disagreement
+from qabot.answer_reader import AnswerReader, reread
 from qabot.answerability import Verdict, judge, refusal_text
 from qabot.answerer import TokenFn
 from qabot.citations import CitationVerifier
@@ -17,8 +18,9 @@ from qabot.sentence_scorer import Sentence, SentenceScorer
 class ExtractiveAnswerer:
     """Quotes the best-scored sentence of the top passages, its short answer in front.
 
-    `SentenceScorer` gives each sentence the probability that it holds the answer; the best
-    one's probability is the evidence for answering at all (`answerability.judge` also checks
+    `SentenceScorer` gives each sentence the probability that it holds the answer, and the
+    answer reader (when given) rescores the best of them by reading each with the question; the
+    best one's probability is the evidence for answering at all (`answerability.judge` also checks
     the question's years, numbers and names against the article). A second sentence is added
     only when it comes from the same article and scores at least half as well: a sentence
     from another story never reads as if it were the same one. `scorer()` gives the scorer of
@@ -32,12 +34,14 @@ class ExtractiveAnswerer:
         threshold: float,
         max_sentences: int = 2,
         article_text: Callable[[Passage], str] | None = None,
+        reader: AnswerReader | None = None,
     ) -> None:
         self.verifier = verifier
         self.scorer = scorer
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.article_text = article_text
+        self.reader = reader
 
     def select(
         self, question: str, query: str, retrieval: Retrieval
@@ -46,6 +50,8 @@ class ExtractiveAnswerer:
         scorer = self.scorer()
         q = scorer.question(question, query)
         ranked = scorer.sentences(q, retrieval.passages, retrieval.dense)
+        if self.reader is not None:
+            ranked = reread(self.reader, question, ranked)
         verdict = judge(
             question,
             ranked,
@@ -61,8 +67,10 @@ class ExtractiveAnswerer:
         return condense(question, list(history))
 
     def warm_up(self) -> None:
-        """Build the sentence scorer (this corpus's idf) now."""
+        """Build the sentence scorer (this corpus's idf) and load the answer reader now."""
         self.scorer()
+        if self.reader is not None:
+            self.reader.warm_up()
 
     def answer(
         self, question: str, query: str, retrieval: Retrieval, on_token: TokenFn | None = None

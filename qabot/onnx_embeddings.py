@@ -167,6 +167,23 @@ def session_threads() -> int:
     return max(1, min(cores, 8))
 
 
+def load_session(path: Path) -> Any:
+    """An ONNX Runtime session for the model at `path`, on this process's cores."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = session_threads()
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # The memory arena and spinning worker threads are ONNX Runtime's defaults; turning
+    # them off cost 50% and 10% of throughput here. The arena keeps the largest batch's
+    # buffers, which is small at the default batch of 16 texts.
+    opts.log_severity_level = 3
+    logger.info("loading ONNX model %s", path)
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
 class OnnxEmbedder(Embedder):
     """Mean-pooled, normalised MiniLM vectors from ONNX Runtime (fp32, or int8 if `quantize`)."""
 
@@ -228,21 +245,7 @@ class OnnxEmbedder(Embedder):
         return tok
 
     def _load(self) -> Any:
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = session_threads()
-        opts.inter_op_num_threads = 1
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # The memory arena and spinning worker threads are ONNX Runtime's defaults; turning
-        # them off cost 50% and 10% of throughput here. The arena keeps the largest batch's
-        # buffers, which is small at the default batch of 16 texts.
-        opts.log_severity_level = 3
-        logger.info("loading ONNX model %s", self.model_path)
-        session = ort.InferenceSession(
-            str(self.model_path), opts, providers=["CPUExecutionProvider"]
-        )
+        session = load_session(self.model_path)
         self._inputs = {i.name for i in session.get_inputs()}
         return session
 

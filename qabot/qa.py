@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from qabot import metadata_answers
+from qabot.answer_reader import AnswerReader
 from qabot.answerer import Answerer, TokenFn
 from qabot.bm25 import idf_from_counts
 from qabot.citations import CitationVerifier
@@ -54,6 +55,7 @@ class QA:
             settings.refusal_threshold,
             settings.max_answer_sentences,
             self.index.article_text,
+            AnswerReader(settings.cache_dir) if settings.answer_reader else None,
         )
         self._answerer: Answerer | None = None
         self._warm = threading.Lock()

@@ -120,6 +120,12 @@ class Settings(BaseSettings):
         description="The fused candidates reranked by their best sentence's answer "
         "probability (tuned on SQuAD dev-a and the BBC dev set); 0 keeps the fused order.",
     )
+    answer_reader: bool = Field(
+        True,
+        description="Rescore the best sentences with the answer reader, a cross-encoder "
+        "fine-tuned from the bundled MiniLM on SQuAD dev-a (about 12 ms a question); off "
+        "keeps the sentence scorer's order.",
+    )
     exact_search_max_passages: int = Field(
         100_000,
         ge=0,
@@ -127,13 +133,14 @@ class Settings(BaseSettings):
         "above it, Chroma's approximate (HNSW) index is queried.",
     )
     refusal_threshold: float = Field(
-        0.1,
+        0.07,
         ge=0,
         le=1,
         description=(
             "Evidence (the best sentence's probability of holding the answer) below which "
             "qabot declines. Chosen on tests/fixtures/bbc_dev.jsonl and the SQuAD dev-a "
-            "unanswerable variant (false refusals about 5%); `qabot eval --calibrate` "
+            "unanswerable variant (false refusals under 5%, with the answer reader on); "
+            "`qabot eval --calibrate` "
             "reports the best one for any fixture set."
         ),
     )
