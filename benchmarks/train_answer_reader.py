@@ -43,11 +43,13 @@ from qabot.conversation import condense
 from qabot.evaluate import load_fixtures, normalize
 from qabot.qa import QA
 
-Candidates = list[tuple[str, list[tuple[str, float, float]]]]  # question, (text, prior, y)
+#: Per question: its article, the question, and its top sentences (reader input, scorer
+#: log-odds, label).
+Candidates = list[tuple[str, str, list[tuple[str, float, float]]]]
 
 
-def candidates(folder: Path, fixtures_file: Path, data_dir: Path, top: int) -> list[Candidates]:
-    """Per question: its article, and its top sentences (reader input, scorer log-odds, label)."""
+def candidates(folder: Path, fixtures_file: Path, data_dir: Path, top: int) -> Candidates:
+    """The top sentences of every question of `fixtures_file`, labelled."""
     qa = QA(qabot_settings(folder, data_dir / folder.name, "onnx-int8"))
     qa.ensure_index()
     scorer = qa.extractive.scorer()
@@ -55,7 +57,9 @@ def candidates(folder: Path, fixtures_file: Path, data_dir: Path, top: int) -> l
     for fx in load_fixtures(fixtures_file):
         query = condense(fx.question, list(fx.history))
         retrieval = qa.retrieve(query)
-        ranked = scorer.sentences(scorer.question(fx.question, query), retrieval.passages, retrieval.dense)
+        ranked = scorer.sentences(
+            scorer.question(fx.question, query), retrieval.passages, retrieval.dense
+        )
         answers = [normalize(a) for a in fx.answers]
         rows = []
         for s in ranked[:top]:
@@ -70,7 +74,7 @@ def held_out(source: str) -> bool:
     return zlib.crc32(source.encode()) % 5 == 0
 
 
-def train_reader(questions: list, out: Path, negatives: int, seed: int = 0) -> None:
+def train_reader(questions: Candidates, out: Path, negatives: int, seed: int = 0) -> None:
     import torch
     from safetensors.torch import save_file
     from transformers import AutoModel, AutoTokenizer
@@ -139,7 +143,7 @@ def train_reader(questions: list, out: Path, negatives: int, seed: int = 0) -> N
     save_file(tensors, str(out), metadata={"trained_on": "SQuAD dev-a, 4/5 of its articles"})
 
 
-def combination(sets: list[tuple[list, float]], reader: AnswerReader) -> dict:
+def combination(sets: list[tuple[Candidates, float]], reader: AnswerReader) -> dict:
     """Logistic regression of the label on [scorer log-odds, reader log-odds]."""
     xs, ys, ws = [], [], []
     for questions, weight in sets:

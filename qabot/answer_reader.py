@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import logging
+import math
 import shutil
 import threading
 from collections.abc import Sequence
@@ -158,7 +158,6 @@ class AnswerReader:
         pooled = np.einsum("bsh,bs->bh", hidden, weights) / weights.sum(axis=1, keepdims=True)
         w, b = self._head
         return pooled @ w + b
-
 
 
 @cache

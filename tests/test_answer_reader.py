@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import MODEL_CACHE
+
 from qabot.answer_reader import AnswerReader, reader_input, reread
 from qabot.domain import Passage
 from qabot.sentence_scorer import Sentence
