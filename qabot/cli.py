@@ -514,7 +514,8 @@ def add(
 
 @_command(app)
 def warm(verbose: Verbose = False) -> None:
-    """Prepare the embedding model now (its ONNX export is made once per machine)."""
+    """Prepare the models now (their ONNX exports are made once per machine)."""
+    from qabot.answer_reader import AnswerReader
     from qabot.embeddings import get_embedder
     from qabot.settings import load_settings
     from qabot.terminal import make_console
@@ -523,6 +524,9 @@ def warm(verbose: Verbose = False) -> None:
     console = make_console()
     with console.status("Preparing the embedding model…"):
         get_embedder(settings).warm_up()
+    if settings.answer_reader:
+        with console.status("Preparing the answer reader…"):
+            AnswerReader(settings.cache_dir).warm_up()
     console.print(f"Embedding model ready ({settings.embedding_backend}; {settings.cache_dir}).")
 
 

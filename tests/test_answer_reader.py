@@ -29,8 +29,22 @@ DETAIL = (
 def test_the_sentence_holding_the_asked_sum_outscores_the_lead_that_repeats_the_question(
     reader: AnswerReader,
 ) -> None:
-    question = "How much is Manchester United worth in Glazer's offer?"
+    # Trained on SQuAD, it reads best when the question words the sentence's own terms
+    # ("worth in Glazer's offer" for "values the club at" still loses to the lead).
+    question = "How much does Glazer's bid value the club at?"
     lead, detail = reader.logits(question, [reader_input(*LEAD), reader_input(*DETAIL)])
+    assert detail > 0 > lead
+    question = "How much did the horror film Boogeyman cost to make?"
+    title = "Boogeyman scares off rivals"
+    lead, detail = reader.logits(
+        question,
+        [
+            reader_input(
+                title, "A low-budget horror film produced by Sam Raimi has topped the box office."
+            ),
+            reader_input(title, "Boogeyman, which cost just $7m (£3.5m) to make, performed well."),
+        ],
+    )
     assert detail > lead
 
 
@@ -73,7 +87,7 @@ def test_reread_puts_the_answering_sentence_first_and_keeps_the_rest_below(
     lead = _sentence(LEAD[1], 0.6, 0)
     detail = _sentence(DETAIL[1], 0.3, 100)
     tail = _sentence("Shares rose 3%.", 0.2, 200)
-    question = "How much is Manchester United worth in Glazer's offer?"
+    question = "How much does Glazer's bid value the club at?"
     ranked = reread(reader, question, [lead, detail, tail], (2, np.array([1.0, 1.0]), 0.0))
     assert [s.start for s in ranked] == [100, 0, 200]
     assert ranked[2].score == 0.2  # not read: its own probability
