@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DATA / "qabot-train")
     parser.add_argument("--top", type=int, default=20, help="candidate sentences per question")
-    parser.add_argument("--rerank", type=int, default=10, help="sentences the reader reads")
+    parser.add_argument("--rerank", type=int, default=5, help="sentences the reader reads")
     parser.add_argument("--negatives", type=int, default=5)
     parser.add_argument("--bbc-weight", type=float, default=20.0)
     parser.add_argument("--skip-reader", action="store_true", help="only refit the combination")
