@@ -150,7 +150,7 @@ class AnswerReader:
         types = np.array([e.type_ids for e in encodings], dtype=np.int64)
         with self._lock:
             if self._session is None:
-                self._session = load_session(self.model_path)
+                self._session = load_session(self.model_path, spin=False)
             hidden = self._session.run(
                 None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             )[0]
