@@ -34,6 +34,7 @@ from qabot.onnx_embeddings import (
     cpu_instruction_set,
     export_fp32,
     load_session,
+    mean_pool,
     quantise_int8,
 )
 from qabot.sentence_scorer import Sentence
@@ -86,10 +87,11 @@ class AnswerReader:
 
     @cached_property
     def _head(self) -> tuple[np.ndarray, float]:
-        from safetensors.numpy import load_file
+        from safetensors import safe_open
 
-        tensors = load_file(str(self.weights))
-        return tensors["head.weight"].astype(np.float32).reshape(-1), float(tensors["head.bias"][0])
+        with safe_open(str(self.weights), framework="numpy") as f:  # the head alone, not the layers
+            weight, bias = f.get_tensor("head.weight"), f.get_tensor("head.bias")
+        return weight.astype(np.float32).reshape(-1), float(bias[0])
 
     @cached_property
     def model_path(self) -> Path:
@@ -150,14 +152,12 @@ class AnswerReader:
         types = np.array([e.type_ids for e in encodings], dtype=np.int64)
         with self._lock:
             if self._session is None:
-                self._session = load_session(self.model_path, spin=False)
+                self._session = load_session(self.model_path)
             hidden = self._session.run(
                 None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             )[0]
-        weights = mask.astype(np.float32)
-        pooled = np.einsum("bsh,bs->bh", hidden, weights) / weights.sum(axis=1, keepdims=True)
         w, b = self._head
-        return pooled @ w + b
+        return mean_pool(hidden, mask) @ w + b
 
 
 @cache

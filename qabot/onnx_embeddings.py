@@ -167,19 +167,18 @@ def session_threads() -> int:
     return max(1, min(cores, 8))
 
 
-def load_session(path: Path, spin: bool = True) -> Any:
+def load_session(path: Path) -> Any:
     """An ONNX Runtime session for the model at `path`, on this process's cores.
 
-    With `spin` (ONNX Runtime's default), its worker threads keep spinning a while after each
-    run, ready for the next: about 10% more throughput on a stream of batches, but at question
+    Its worker threads do not spin after a run. Spinning (ONNX Runtime's default) keeps them
+    ready for the next run, about 10% more throughput on a stream of batches, but at question
     time the embedder's and the answer reader's idle threads took the cores from the work in
-    between. Both run without it: warm BBC answers p50 40 -> 21 ms, p95 59 -> 29 ms.
+    between: without it, warm BBC answers p50 40 -> 21 ms, p95 59 -> 29 ms.
     """
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
-    if not spin:
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.intra_op_num_threads = session_threads()
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
@@ -189,6 +188,13 @@ def load_session(path: Path, spin: bool = True) -> Any:
     opts.log_severity_level = 3
     logger.info("loading ONNX model %s", path)
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The mean of each text's token vectors (batch, sequence, hidden), padding left out."""
+    weights = mask.astype(np.float32)
+    summed = np.einsum("bsh,bs->bh", hidden, weights)
+    return summed / np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
 
 
 class OnnxEmbedder(Embedder):
@@ -252,7 +258,7 @@ class OnnxEmbedder(Embedder):
         return tok
 
     def _load(self) -> Any:
-        session = load_session(self.model_path, spin=False)
+        session = load_session(self.model_path)
         self._inputs = {i.name for i in session.get_inputs()}
         return session
 
@@ -265,7 +271,4 @@ class OnnxEmbedder(Embedder):
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feed)[0]
-        weights = mask.astype(np.float32)
-        summed = np.einsum("bsh,bs->bh", hidden, weights)
-        return summed / np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
+        return mean_pool(self._session.run(None, feed)[0], mask)
