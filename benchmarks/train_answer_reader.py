@@ -1,14 +1,18 @@
 """Fine-tune the answer reader (`qabot/answer_reader.safetensors`) from the bundled MiniLM on
-SQuAD dev-a, then fit how its score combines with the sentence scorer's (`answer_reader.json`).
+SQuAD dev-a and the BBC training questions, then fit how its score combines with the sentence
+scorer's (`answer_reader.json`).
 
-1. Candidates: for every dev-a question, the top `--top` sentences the sentence scorer ranks
-   over the passages `qabot ask` retrieves; a sentence is positive when it belongs to the
-   question's article and holds one of its answer strings.
+1. Candidates: for every question, the top `--top` sentences the sentence scorer ranks over
+   the passages `qabot ask` retrieves; a sentence is positive when it belongs to the
+   question's article and holds one of its answer strings (an unanswerable question has none).
 2. Reader: the questions of four fifths of dev-a's articles (split by a hash of the file
-   name) train a cross-encoder: all-MiniLM-L6-v2's transformer layers with a linear head on
-   the mean-pooled output, one epoch of binary cross-entropy on every question's positives (at
-   most 2) and 5 negatives (its 3 best-scored, 2 at random); word embeddings frozen. Seeded:
-   the same data give the same weights, up to float summation order.
+   name) and `benchmarks/bbc_train.jsonl` (635 questions written for training over 358 BBC
+   articles that the BBC dev set does not use, 128 of them near-topic unanswerables; each
+   counted `--bbc-repeat` times) train a cross-encoder: all-MiniLM-L6-v2's transformer layers
+   with a linear head on the mean-pooled output, one epoch of binary cross-entropy on every
+   question's positives (at most 2) and 5 negatives (its 3 best-scored, 2 at random); word
+   embeddings frozen. Seeded: the same data give the same weights, up to float summation
+   order.
 3. Combination: on the held-out fifth of dev-a plus the BBC dev set (each BBC sentence weighing
    `--bbc-weight`, as in `train_sentence_scorer.py`), a logistic regression over the sentence
    scorer's log-odds and the reader's gives the final probability of each of the top sentences.
@@ -68,6 +72,9 @@ def candidates(folder: Path, fixtures_file: Path, data_dir: Path, top: int) -> C
             rows.append((reader_input(s.passage.title, s.text), log_odds(s.score), float(hit)))
         out.append((fx.source, fx.question, rows))
     return out
+
+
+TRAINED_ON = "SQuAD dev-a (4/5 of its articles) + benchmarks/bbc_train.jsonl"
 
 
 def held_out(source: str) -> bool:
@@ -140,7 +147,11 @@ def train_reader(questions: Candidates, out: Path, negatives: int, seed: int = 0
     }
     tensors["head.weight"] = head.weight.detach().float().contiguous()
     tensors["head.bias"] = head.bias.detach().float().contiguous()
-    save_file(tensors, str(out), metadata={"trained_on": "SQuAD dev-a, 4/5 of its articles"})
+    save_file(
+        tensors,
+        str(out),
+        metadata={"trained_on": TRAINED_ON},
+    )
 
 
 def combination(sets: list[tuple[Candidates, float]], reader: AnswerReader) -> dict:
@@ -166,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rerank", type=int, default=5, help="sentences the reader reads")
     parser.add_argument("--negatives", type=int, default=5)
     parser.add_argument("--bbc-weight", type=float, default=20.0)
+    parser.add_argument(
+        "--bbc-repeat", type=int, default=2, help="times each BBC training question counts"
+    )
     parser.add_argument("--skip-reader", action="store_true", help="only refit the combination")
     args = parser.parse_args(argv)
 
@@ -173,7 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     squad_questions = candidates(corpus, fixtures, args.data_dir, args.top)
     bbc = candidates(BBC, ROOT / "tests" / "fixtures" / "bbc_dev.jsonl", args.data_dir, args.top)
     if not args.skip_reader:
-        train = [q for q in squad_questions if not held_out(q[0])]
+        bbc_train = candidates(
+            BBC, ROOT / "benchmarks" / "bbc_train.jsonl", args.data_dir, args.top
+        )
+        train = [q for q in squad_questions if not held_out(q[0])] + bbc_train * args.bbc_repeat
         train_reader(train, WEIGHTS_FILE, args.negatives)
     reader = AnswerReader(args.data_dir / "cache")
     held = [(s, q, rows[: args.rerank]) for s, q, rows in squad_questions if held_out(s)]

@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 WEIGHTS_FILE = Path(__file__).with_name("answer_reader.safetensors")
 COMBINATION_FILE = Path(__file__).with_name("answer_reader.json")
 MAX_TOKENS = 128  # question and sentence together; longer sentences lose their tail
+_REMEMBERED = 512  # (question, sentence) logits kept by `AnswerReader.logits`
 _MODEL_FILES = (
     "config.json",
     "tokenizer.json",
@@ -78,6 +79,7 @@ class AnswerReader:
         self.cache_dir = Path(cache_dir) / "onnx" / "answer-reader"
         self._session: Any = None
         self._lock = threading.Lock()
+        self._known: dict[tuple[str, str], float] = {}
 
     @cached_property
     def _fingerprint(self) -> str:
@@ -143,19 +145,30 @@ class AnswerReader:
         self.logits("warm up", ["warm up"])
 
     def logits(self, question: str, texts: Sequence[str]) -> np.ndarray:
-        """The log-odds that each of `texts` (see `reader_input`) answers `question`."""
-        if not texts:
-            return np.zeros(0, dtype=np.float32)
+        """The log-odds that each of `texts` (see `reader_input`) answers `question`.
+
+        The last few hundred are remembered: the reranker and the answerer read mostly the same
+        sentences for one question, and the second read is free."""
+        with self._lock:
+            known = self._known
+            todo = list(dict.fromkeys(t for t in texts if (question, t) not in known))
+            if todo:
+                if len(known) + len(todo) > _REMEMBERED:
+                    known.clear()
+                read = self._read(question, todo)
+                known.update(zip([(question, t) for t in todo], read.tolist(), strict=True))
+            return np.array([known[question, t] for t in texts], dtype=np.float32)
+
+    def _read(self, question: str, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch([(question, t) for t in texts])
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         types = np.array([e.type_ids for e in encodings], dtype=np.int64)
-        with self._lock:
-            if self._session is None:
-                self._session = load_session(self.model_path)
-            hidden = self._session.run(
-                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-            )[0]
+        if self._session is None:
+            self._session = load_session(self.model_path)
+        hidden = self._session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        )[0]
         w, b = self._head
         return mean_pool(hidden, mask) @ w + b
 

@@ -1,13 +1,13 @@
 """Whether the corpus answers a question: evidence, not topic.
 
 Retrieval always finds *something* on the corpus's own subjects, so closeness alone cannot
-tell "about the same story" from "answers the question". A question is answered only when the
-best sentence (1) is likely enough to hold the answer (the sentence scorer's probability is at
-least the threshold), (2) a top sentence holds a span of the asked kind when the question
-asks for a number (a sum for "how much did it cost", a date for "when"), and (3) comes from an
-article that mentions every year, number and name the question is about (a question about
-2007 is not answered by a 2004 story). The extractive answerer applies it, and the LLM is
-asked only when it says answer.
+tell "about the same story" from "answers the question". A question is answered from the best
+of the top sentences whose article mentions every year, number and name the question is about
+(a question about 2007 is not answered by a 2004 story), and only when (1) that sentence is
+likely enough to hold the answer (its probability is at least the threshold) and (2) a top
+sentence holds a span of the asked kind when the question asks for a number (a sum for "how
+much did it cost", a date for "when"). The extractive answerer applies it, and the LLM is asked
+only when it says answer.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from qabot.answer_types import NUMERIC_TYPES
+from qabot.answer_types import NUMERIC_TYPES, typed_spans
 from qabot.domain import REFUSAL_TEXT, Passage
 from qabot.sentence_scorer import Sentence
 from qabot.text import terms
@@ -26,6 +26,7 @@ _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:an|ian|ese|ish|i)$")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _ANY_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CAPITALISED = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'’.-]*)*")
+CONSIDERED = 5  # the top sentences (those the answer reader rescored) that may be answered from
 _QUESTION_WORDS = frozenset(
     """
     what when where who whom whose which why how is are was were do does did can could will
@@ -41,6 +42,7 @@ class Verdict:
     evidence: float
     missing: str = ""  # what the closest article does not mention, for the refusal text
     closest: Passage | None = None
+    sentence: Sentence | None = None  # the sentence to answer from, when answerable
 
 
 def constraints(question: str) -> list[str]:
@@ -66,27 +68,53 @@ def judge(
     threshold: float,
     article_text: Callable[[Passage], str] | None = None,
 ) -> Verdict:
-    """The verdict on answering `question` from `ranked[0]`, the top-scored sentence.
+    """The verdict on answering `question` from the best of `ranked` whose article meets it.
 
-    `article_text(passage)` gives the whole indexed text of the passage's article; without
-    it, the retrieved passages of the article stand for it. A question whose constraints the article
-    does not meet gets evidence 0, so that a threshold calibrated on `evidence` alone
+    The first of the top `CONSIDERED` sentences whose article mentions every year, number and
+    name of the question is the one to answer from (`Verdict.sentence`): the best-scored
+    sentence of a story about another year or another film gives way to the next one of the
+    story asked about. `article_text(passage)` gives the whole indexed text of the passage's
+    article; without it, the retrieved passages of the article stand for it. When no article
+    meets the question, the evidence is 0, so that a threshold calibrated on `evidence` alone
     (`qabot eval --calibrate`) still refuses it.
     """
     if not ranked:
         return Verdict(False, 0.0)
-    best = ranked[0]
-    closest = best.passage
-    whole = article_text(closest) if article_text else ""
+    needs = constraints(question)
+    unmet = [_unmet(needs, s.passage, passages, article_text) for s in ranked[:CONSIDERED]]
+    met = [s for s, missing in zip(ranked, unmet, strict=False) if not missing]
+    if not met:
+        return Verdict(False, 0.0, unmet[0], ranked[0].passage)
+    best = met[0]
+    # A refusal names the closest article and what it lacks, even when a lower sentence of
+    # another article met the question but is not good enough.
+    missing, closest = (unmet[0], ranked[0].passage) if unmet[0] else ("", best.passage)
+    # Numbers, sums and dates are found reliably; names less so (initials, odd spellings),
+    # so only a missing number refuses on its own.
+    if kind in NUMERIC_TYPES and not any(_holds(s, kind) for s in [best, *ranked[:3]]):
+        return Verdict(False, 0.0, missing or _kind_words(kind), closest)
+    if best.score < threshold:
+        return Verdict(False, best.score, missing, closest)
+    return Verdict(True, best.score, "", best.passage, best)
+
+
+def _unmet(
+    needs: list[str],
+    passage: Passage,
+    passages: tuple[Passage, ...],
+    article_text: Callable[[Passage], str] | None,
+) -> str:
+    """The first of `needs` (`constraints`) that the passage's article does not mention."""
+    whole = article_text(passage) if article_text else ""
     if not whole:  # what retrieval brought of the article stands for it
         whole = " ".join(
-            p.text for p in passages if p.source == closest.source or closest.source in p.also_in
+            p.text for p in passages if p.source == passage.source or passage.source in p.also_in
         )
-    article = f"{closest.title} {whole}"
+    article = f"{passage.title} {whole}"
     article_terms = set(terms(article))
     prefixes = {t[:4] for t in article_terms if len(t) >= 4}
     text = " ".join(article.split())
-    for c in constraints(question):
+    for c in needs:
         if c[0].isdigit():
             if re.search(rf"(?<![\d]){re.escape(c)}(?![\d])", text):
                 continue
@@ -97,18 +125,20 @@ def judge(
                 years = [int(y) for y in _ANY_YEAR.findall(text)]
                 if not years or int(c) == max(years) + 1:
                     continue
-            return Verdict(False, 0.0, c, closest)
+            return c
         if (c.isupper() and len(c) <= 4) or _DEMONYM.match(c):
             continue  # spelt otherwise in the article: "UN" / "United Nations", "American" / "US"
         if not any(t in article_terms or t[:4] in prefixes for t in terms(c)):
-            return Verdict(False, 0.0, c, closest)
-    # Numbers, sums and dates are found reliably; names less so (initials, odd spellings),
-    # so only a missing number refuses on its own.
-    if kind in NUMERIC_TYPES and not any(s.answers for s in ranked[:3]):
-        return Verdict(False, 0.0, _kind_words(kind), closest)
-    if best.score < threshold:
-        return Verdict(False, best.score, "", closest)
-    return Verdict(True, best.score, "", closest)
+            return c
+    return ""
+
+
+def _holds(sentence: Sentence, kind: str) -> bool:
+    """Whether `sentence` holds a span of the asked kind; a sum may be asked as a share ("how
+    much more", "a fine of 10% of turnover")."""
+    if sentence.answers:
+        return True
+    return kind == "money" and any(s.kind == "percent" for s in typed_spans(sentence.text))
 
 
 def _kind_words(kind: str) -> str:

@@ -37,7 +37,12 @@ class QA:
         self.embedder = get_embedder(settings)
         self.store = Store(settings, self.embedder.model_id, self.embedder.backend)
         self.index = PassageIndex(settings, self.store)
-        reranker = Reranker(self._scorer, settings.rerank_depth) if settings.rerank_depth else None
+        reader = AnswerReader(settings.cache_dir) if settings.answer_reader else None
+        reranker = (
+            Reranker(self._scorer, settings.rerank_depth, reader=reader)
+            if settings.rerank_depth
+            else None
+        )
         self.searcher = Searcher(
             self.index,
             self.embedder,
@@ -55,7 +60,7 @@ class QA:
             settings.refusal_threshold,
             settings.max_answer_sentences,
             self.index.article_text,
-            AnswerReader(settings.cache_dir) if settings.answer_reader else None,
+            reader,
         )
         self._answerer: Answerer | None = None
         self._warm = threading.Lock()

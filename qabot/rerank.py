@@ -13,19 +13,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from qabot.answer_reader import AnswerReader, reread
 from qabot.domain import Passage
 from qabot.sentence_scorer import SentenceScorer
 
 
 class Reranker:
-    """Reorders the first `depth` candidates; `scorer` gives the current corpus's scorer."""
+    """Reorders the first `depth` candidates; `scorer` gives the current corpus's scorer, and
+    the answer reader (when given) rescores the best sentences as the answerer does."""
 
     def __init__(
-        self, scorer: Callable[[], SentenceScorer], depth: int = 8, prior: float = 0.1
+        self,
+        scorer: Callable[[], SentenceScorer],
+        depth: int = 8,
+        prior: float = 0.1,
+        reader: AnswerReader | None = None,
     ) -> None:
         self.scorer = scorer
         self.depth = depth
         self.prior = prior
+        self.reader = reader
 
     def rerank(
         self, query: str, passages: tuple[Passage, ...], dense: dict[str, float]
@@ -35,8 +42,11 @@ class Reranker:
         scores fall down the list as they do from fusion."""
         head = passages[: self.depth]
         scorer = self.scorer()
+        ranked = scorer.sentences(scorer.question(query, query), head, dense)
+        if self.reader is not None:
+            ranked = reread(self.reader, query, ranked)
         best: dict[str, float] = {}
-        for sentence in scorer.sentences(scorer.question(query, query), head, dense):
+        for sentence in ranked:
             best.setdefault(sentence.passage.id, sentence.score)  # sentences come best first
         scored = [
             replace(p, score=best.get(p.id, 0.0) + self.prior / (1 + i))

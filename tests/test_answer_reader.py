@@ -97,3 +97,15 @@ def test_reread_puts_the_answering_sentence_first_and_keeps_the_rest_below(
 def test_no_sentences_are_read_when_there_are_none(reader: AnswerReader) -> None:
     assert reader.logits("anything?", []).shape == (0,)
     assert reread(reader, "anything?", []) == []
+
+
+def test_a_sentence_read_again_for_the_same_question_gets_the_same_logit(
+    reader: AnswerReader,
+) -> None:
+    question = "How much does Glazer's bid value the club at?"
+    lead, detail = reader_input(*LEAD), reader_input(*DETAIL)
+    alone = reader.logits(question, [detail])
+    both = reader.logits(question, [lead, detail, lead])
+    assert both[1] == alone[0] and both[0] == both[2]
+    other = reader.logits("Who has made a fresh approach to buy Manchester United?", [detail])
+    assert other[0] != alone[0], "remembered per question, not per sentence"
