@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from qabot.answerability import constraints
+import numpy as np
+
+from qabot.answer_types import typed_spans
+from qabot.answerability import constraints, judge, refusal_text
+from qabot.domain import Passage
 from qabot.qa import QA
+from qabot.sentence_scorer import FEATURES, Sentence
 from tests.common import CARTER
 
 
@@ -38,3 +43,36 @@ def test_years_are_checked_against_the_whole_article(seeded_qa: QA) -> None:
     # the year after the latest it names may be its own, unwritten: 2015 is not refused
     answered = seeded_qa.ask("Who did Ash Carter talk to by telephone in 2015?")
     assert not answered.refused and "Shoigu" in answered.text
+
+
+def _sentence(source: str, title: str, text: str, score: float, kind: str) -> Sentence:
+    passage = Passage(source, source, title, text, 0, len(text), 1, 1)
+    spans = tuple(s for s in typed_spans(text) if s.kind == kind)
+    return Sentence(passage, 0, 0, len(text), text, np.zeros(len(FEATURES)), spans, score)
+
+
+def test_the_best_sentence_of_another_story_gives_way_to_the_story_asked_about() -> None:
+    question = "How much did the 2004 Thunderbirds film cost to make?"
+    robots = _sentence("a.txt", "Robots march", "Robots cost $75m to make in 2005.", 0.6, "money")
+    thunder = _sentence(
+        "b.txt", "Thunderbirds flop", "The 2004 film cost $42m to make.", 0.3, "money"
+    )
+    passages = (robots.passage, thunder.passage)
+    verdict = judge(question, [robots, thunder], passages, "money", 0.1)
+    assert verdict.answerable and verdict.sentence is thunder and verdict.evidence == 0.3
+    # not good enough: the refusal still names the closest article and what it lacks
+    verdict = judge(question, [robots, thunder], passages, "money", 0.5)
+    assert not verdict.answerable and verdict.closest == robots.passage
+    assert refusal_text(verdict).endswith("(a.txt), which does not mention 2004.")
+
+
+def test_a_sum_may_be_asked_for_and_answered_as_a_share() -> None:
+    question = "How much more do indoor parking spaces cost?"
+    text = "Indoor spaces cost up to 250% more than those outdoors."
+    share = _sentence("a.txt", "Parking fees", text, 0.5, "money")
+    assert share.answers == ()
+    assert judge(question, [share], (share.passage,), "money", 0.1).answerable
+    text = "Indoor spaces cost far more than those outdoors."
+    vague = _sentence("a.txt", "Parking fees", text, 0.5, "money")
+    verdict = judge(question, [vague], (vague.passage,), "money", 0.1)
+    assert refusal_text(verdict).endswith("which does not mention a sum of money.")

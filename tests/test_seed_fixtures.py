@@ -22,11 +22,9 @@ def test_seed_fixture_thresholds(seeded_qa: QA) -> None:
         name: m[name]
         for name, floor in [
             ("answer_recall@3", 0.95),
-            ("answer_hit", 0.85),
+            ("answer_hit", 0.95),
             ("refusal_recall", 0.75),
-            # 0.857 since the threshold was chosen on the BBC dev set: one seed date question
-            # ("On what date ...") is now refused
-            ("refusal_precision", 0.85),
+            ("refusal_precision", 0.95),
         ]
         if m[name] < floor
     }
