@@ -151,10 +151,10 @@ class AnswerReader:
         sentences for one question, and the second read is free."""
         with self._lock:
             known = self._known
+            if len(known) > _REMEMBERED:
+                known.clear()
             todo = list(dict.fromkeys(t for t in texts if (question, t) not in known))
             if todo:
-                if len(known) + len(todo) > _REMEMBERED:
-                    known.clear()
                 read = self._read(question, todo)
                 known.update(zip([(question, t) for t in todo], read.tolist(), strict=True))
             return np.array([known[question, t] for t in texts], dtype=np.float32)

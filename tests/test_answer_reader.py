@@ -109,3 +109,7 @@ def test_a_sentence_read_again_for_the_same_question_gets_the_same_logit(
     assert both[1] == alone[0] and both[0] == both[2]
     other = reader.logits("Who has made a fresh approach to buy Manchester United?", [detail])
     assert other[0] != alone[0], "remembered per question, not per sentence"
+    many = [f"Sentence number {i}." for i in range(600)]  # more than are remembered
+    reader.logits(question, many)
+    again = reader.logits(question, [many[1], detail, "A sentence not read before."])
+    assert again[1] == pytest.approx(alone[0], abs=0.05)
