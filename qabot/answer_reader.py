@@ -7,10 +7,11 @@ through MiniLM at once, so each can attend to the other, and a linear head on th
 output gives the log-odds that the sentence holds the answer.
 
 It is the bundled all-MiniLM-L6-v2 with its six transformer layers fine-tuned on SQuAD dev-a
-(`benchmarks/train_answer_reader.py` rebuilds it). Only those layers and the head ship, in
-`answer_reader.safetensors` (fp16); the word embeddings are the bundled model's, frozen in
-training. On first use the two are merged into a model folder in the cache, exported to ONNX
-and quantised to int8 as the embedder is (`onnx_embeddings`), so answering needs no torch.
+and the BBC training questions (`benchmarks/train_answer_reader.py` rebuilds it). Only those
+layers and the head ship, in `answer_reader.safetensors` (fp16); the word embeddings are the
+bundled model's, frozen in training. On first use the two are merged into a model folder in
+the cache, exported to ONNX and quantised to int8 as the embedder is (`onnx_embeddings`), so
+answering needs no torch.
 """
 
 from __future__ import annotations

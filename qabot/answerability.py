@@ -81,14 +81,20 @@ def judge(
     if not ranked:
         return Verdict(False, 0.0)
     needs = constraints(question)
-    unmet = [_unmet(needs, s.passage, passages, article_text) for s in ranked[:CONSIDERED]]
-    met = [s for s, missing in zip(ranked, unmet, strict=False) if not missing]
-    if not met:
-        return Verdict(False, 0.0, unmet[0], ranked[0].passage)
-    best = met[0]
+    unmet: dict[str, str] = {}  # passage id -> what its article lacks, read once a passage
+    best = None
+    for s in ranked[:CONSIDERED]:
+        if s.passage.id not in unmet:
+            unmet[s.passage.id] = _unmet(needs, s.passage, passages, article_text)
+        if not unmet[s.passage.id]:
+            best = s
+            break
     # A refusal names the closest article and what it lacks, even when a lower sentence of
     # another article met the question but is not good enough.
-    missing, closest = (unmet[0], ranked[0].passage) if unmet[0] else ("", best.passage)
+    missing = unmet[ranked[0].passage.id]
+    if best is None:
+        return Verdict(False, 0.0, missing, ranked[0].passage)
+    closest = ranked[0].passage if missing else best.passage
     # Numbers, sums and dates are found reliably; names less so (initials, odd spellings),
     # so only a missing number refuses on its own.
     if kind in NUMERIC_TYPES and not any(_holds(s, kind) for s in [best, *ranked[:3]]):
@@ -105,6 +111,8 @@ def _unmet(
     article_text: Callable[[Passage], str] | None,
 ) -> str:
     """The first of `needs` (`constraints`) that the passage's article does not mention."""
+    if not needs:
+        return ""
     whole = article_text(passage) if article_text else ""
     if not whole:  # what retrieval brought of the article stands for it
         whole = " ".join(

@@ -27,10 +27,10 @@ class ExtractiveAnswerer:
     answer reader (when given) rescores the best of them by reading each with the question; the
     best one whose article meets the question's years, numbers and names
     (`answerability.judge`) is quoted, and its probability is the evidence for answering at
-    all. A second sentence is added
-    only when it comes from the same article and scores at least `ADDS_RATIO` as well: a sentence
-    from another story never reads as if it were the same one. `scorer()` gives the scorer of
-    the corpus as indexed now (its idf changes with each ingest).
+    all. A second sentence is added only when it comes from the same article and scores at
+    least `ADDS_RATIO` as well: a sentence from another story never reads as if it were the
+    same one. `scorer()` gives the scorer of the corpus as indexed now (its idf changes with
+    each ingest).
     """
 
     def __init__(
