@@ -7,16 +7,20 @@ data dir; the floors sit a little under what the defaults reach (see benchmarks/
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+
+import re
 
 import pytest
 
-from qabot.evaluate import load_fixtures, run_fixtures
+from qabot.evaluate import load_fixtures, normalize, run_fixtures
 from qabot.qa import QA
 from qabot.settings import Settings
 from tests.common import FIXTURES, SHARED, needs_shared
 
 BBC = SHARED / "corpora" / "bbc"
 DEV = FIXTURES / "bbc_dev.jsonl"
+TRAIN = FIXTURES.parent.parent / "benchmarks" / "bbc_train.jsonl"
 
 
 def test_bbc_dev_set_is_well_formed() -> None:
@@ -32,6 +36,26 @@ def test_bbc_dev_set_is_well_formed() -> None:
         "sport",
         "tech",
     }
+
+
+def _trigrams(path: Path) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", path.read_text(encoding="utf-8", errors="replace").lower())
+    return set(zip(words, words[1:], words[2:], strict=False))
+
+
+@needs_shared("corpora/bbc")
+def test_training_questions_stay_off_the_dev_set() -> None:
+    """The answer reader's BBC training questions (benchmarks/bbc_train.jsonl) ask nothing the
+    dev set asks and use no dev article, nor a copy of one (the corpus holds near-identical
+    twins), so the dev numbers measure questions the reader never saw."""
+    dev, train = load_fixtures(DEV), load_fixtures(TRAIN)
+    assert not {normalize(f.question) for f in dev} & {normalize(f.question) for f in train}
+    dev_articles = {f.source: _trigrams(BBC / f.source) for f in dev if f.source}
+    for source in {f.source for f in train if f.source}:
+        assert source not in dev_articles, source
+        mine = _trigrams(BBC / source)
+        for other, theirs in dev_articles.items():
+            assert len(mine & theirs) <= 0.5 * len(mine | theirs), (source, other)
 
 
 @pytest.fixture(scope="module")
