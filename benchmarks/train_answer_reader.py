@@ -6,9 +6,9 @@ scorer's (`answer_reader.json`).
    the passages `qabot ask` retrieves; a sentence is positive when it belongs to the
    question's article and holds one of its answer strings (an unanswerable question has none).
 2. Reader: the questions of four fifths of dev-a's articles (split by a hash of the file
-   name) and `benchmarks/bbc_train.jsonl` (635 questions written for training over 358 BBC
-   articles that the BBC dev set does not use, 128 of them near-topic unanswerables; each
-   counted `--bbc-repeat` times) train a cross-encoder: all-MiniLM-L6-v2's transformer layers
+   name) and `benchmarks/bbc_train.jsonl` (1,339 questions written for training over 714 BBC
+   articles that the BBC dev set does not use, nor copies of them; 320 of them near-topic
+   unanswerables; each counted `--bbc-repeat` times) train a cross-encoder: all-MiniLM-L6-v2's transformer layers
    with a linear head on the mean-pooled output, one epoch of binary cross-entropy on every
    question's positives (at most 2) and 5 negatives (its 3 best-scored, 2 at random); word
    embeddings frozen. Seeded: the same data give the same weights, up to float summation
@@ -17,7 +17,7 @@ scorer's (`answer_reader.json`).
    `--bbc-weight`, as in `train_sentence_scorer.py`), a logistic regression over the sentence
    scorer's log-odds and the reader's gives the final probability of each of the top sentences.
 
-    .venv/bin/python benchmarks/train_answer_reader.py   # about 25 minutes on 2 cores
+    .venv/bin/python benchmarks/train_answer_reader.py   # about 35 minutes on 2 cores
 
 Indexes dev-a and BBC under `benchmarks/data/` on first run. dev-b is never used here.
 """
