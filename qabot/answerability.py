@@ -21,10 +21,13 @@ from qabot.domain import REFUSAL_TEXT, Passage
 from qabot.sentence_scorer import Sentence
 from qabot.text import terms
 
-_YEAR_OR_NUMBER = re.compile(r"(?<![\w£$€.,/])(?:\d[\d,./]*\d|\d)(?![\w/])")
+_YEAR_OR_NUMBER = re.compile(
+    r"(?<![\w£$€.,/])(?:(?:19|20)\d\d[-–](?:\d\d){1,2}(?!\d)|\d[\d,./]*\d|\d)(?![\w/])"
+)
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:an|ian|ese|ish|i)$")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _ANY_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_SEASON = re.compile(r"^((?:19|20)\d\d)[-/–](\d{1,2}|(?:19|20)\d\d)$")
 _CAPITALISED = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'’.-]*)*")
 CONSIDERED = 5  # the top sentences (those the answer reader rescored) that may be answered from
 _QUESTION_WORDS = frozenset(
@@ -124,7 +127,7 @@ def _unmet(
     text = " ".join(article.split())
     for c in needs:
         if c[0].isdigit():
-            if re.search(rf"(?<![\d]){re.escape(c)}(?![\d])", text):
+            if re.search(rf"(?<![\d]){_written(c)}(?![\d])", text):
                 continue
             # A story may be about the year asked without writing it: when it names no year,
             # or when the year asked is the one after the latest it names (a story of early
@@ -139,6 +142,19 @@ def _unmet(
         if not any(t in article_terms or t[:4] in prefixes for t in terms(c)):
             return c
     return ""
+
+
+def _written(number: str) -> str:
+    """A pattern for `number` as an article may write it: a season "2003/04" also as
+    "2003-04", "2003/2004" or "2003-4"."""
+    season = _SEASON.match(number)
+    if not season:
+        return re.escape(number)
+    start, end = season.group(1), season.group(2)
+    full = int(start[:2] + end[-2:].zfill(2))
+    full += 100 if full < int(start) else 0  # 1999/00
+    ends = {str(full), f"{full % 100:02d}", str(full % 100)}
+    return rf"{start}\s*[-/–]\s*(?:{'|'.join(sorted(ends, key=len, reverse=True))})"
 
 
 def _holds(sentence: Sentence, kind: str) -> bool:

@@ -18,6 +18,15 @@ def test_constraints_are_years_numbers_and_names() -> None:
         "China",
     ]
     assert constraints("Who won the 2007 Six Nations?") == ["2007", "Six Nations"]
+    assert constraints("What did it rise by in 2004-05?") == ["2004-05"]
+
+
+def test_a_season_is_met_however_the_article_writes_it() -> None:
+    question = "In 2003/04, what share of stops were of Asian people?"
+    for written, met in [("2003/2004", True), ("2003-04", True), ("2003-4", True), ("2004", False)]:
+        stops = _sentence("a.txt", "Police stops", f"In {written}, 12.5% were.", 0.5, "percent")
+        verdict = judge(question, [stops], (stops.passage,), "percent", 0.1)
+        assert verdict.answerable is met, written
 
 
 def test_a_question_about_another_year_is_refused_and_says_why(seeded_qa: QA) -> None:
