@@ -8,11 +8,11 @@ scorer's (`answer_reader.json`).
 2. Reader: the questions of four fifths of dev-a's articles (split by a hash of the file
    name) and `benchmarks/bbc_train.jsonl` (1,339 questions written for training over 714 BBC
    articles that the BBC dev set does not use, nor copies of them; 320 of them near-topic
-   unanswerables; each counted `--bbc-repeat` times) train a cross-encoder: all-MiniLM-L6-v2's transformer layers
-   with a linear head on the mean-pooled output, one epoch of binary cross-entropy on every
-   question's positives (at most 2) and 5 negatives (its 3 best-scored, 2 at random); word
-   embeddings frozen. Seeded: the same data give the same weights, up to float summation
-   order.
+   unanswerables; each counted `--bbc-repeat` times) train a cross-encoder:
+   all-MiniLM-L6-v2's transformer layers with a linear head on the mean-pooled output, one
+   epoch of binary cross-entropy on every question's positives (at most 2) and 5 negatives
+   (its 3 best-scored, 2 at random); word embeddings frozen. Seeded: the same data give the
+   same weights, up to float summation order.
 3. Combination: on the held-out fifth of dev-a plus the BBC dev set (each BBC sentence weighing
    `--bbc-weight`, as in `train_sentence_scorer.py`), a logistic regression over the sentence
    scorer's log-odds and the reader's gives the final probability of each of the top sentences.
