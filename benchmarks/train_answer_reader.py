@@ -201,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     combo["rerank"] = args.rerank
     combo["trained_on"] = "held-out fifth of SQuAD dev-a + BBC dev (train_answer_reader.py)"
     COMBINATION_FILE.write_text(json.dumps(combo, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {WEIGHTS_FILE} and {COMBINATION_FILE}: {combo}")
+    wrote = COMBINATION_FILE if args.skip_reader else f"{WEIGHTS_FILE} and {COMBINATION_FILE}"
+    print(f"wrote {wrote}: {combo}")
     return 0
 
 
