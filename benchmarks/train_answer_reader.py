@@ -199,7 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     bbc = [(s, q, rows[: args.rerank]) for s, q, rows in bbc]
     combo = combination([(held, 1.0), (bbc, args.bbc_weight)], reader)
     combo["rerank"] = args.rerank
-    combo["trained_on"] = "held-out fifth of SQuAD dev-a + BBC dev (train_answer_reader.py)"
+    combo["trained_on"] = (
+        f"held-out fifth of SQuAD dev-a + BBC dev x{args.bbc_weight:g}"
+        " (benchmarks/train_answer_reader.py)"
+    )
     COMBINATION_FILE.write_text(json.dumps(combo, indent=1) + "\n", encoding="utf-8")
     wrote = COMBINATION_FILE if args.skip_reader else f"{WEIGHTS_FILE} and {COMBINATION_FILE}"
     print(f"wrote {wrote}: {combo}")
