@@ -3,23 +3,43 @@
 Retrieval always finds *something* on the corpus's own subjects, so closeness alone cannot
 tell "about the same story" from "answers the question". A question is answered from the best
 of the top sentences whose article mentions every year, number and name the question is about
-(a question about 2007 is not answered by a 2004 story), and only when (1) that sentence is
-likely enough to hold the answer (its probability is at least the threshold) and (2) a top
-sentence holds a span of the asked kind when the question asks for a number (a sum for "how
-much did it cost", a date for "when"). The extractive answerer applies it, and the LLM is asked
-only when it says answer.
+(a question about 2007 is not answered by a 2004 story), and only when (1) a top sentence holds
+a span of the asked kind when the question asks for a number (a sum for "how much did it cost",
+a date for "when") and (2) the probability that the question is answerable at all is at least
+the threshold. That probability is a logistic regression (`answerability.json`, fitted on the
+BBC training questions by `benchmarks/train_answerability.py`) over the sentence's own
+probability of holding the answer and what marks a near-topic question the story does not
+answer: question words its article never uses, a year it only assumes, and questions about a
+successor or an outcome, which news often reports only the start of. The extractive answerer
+applies it, and the LLM is asked only when it says answer.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
 
 from qabot.answer_types import NUMERIC_TYPES, typed_spans
 from qabot.domain import REFUSAL_TEXT, Passage
 from qabot.sentence_scorer import Sentence
 from qabot.text import terms
+
+WEIGHTS_FILE = Path(__file__).with_name("answerability.json")
+
+FEATURES = (
+    "evidence",  # log-odds that the sentence answered from holds the answer
+    "unmatched",  # share of the question's words that its article never uses
+    "year_assumed",  # a year of the question the article does not write (taken as its own)
+    "succession",  # the question asks who came next ("Who succeeded X?")
+    "outcome",  # the question asks how something ended ("finally", "the outcome of")
+)
 
 _YEAR_OR_NUMBER = re.compile(
     r"(?<![\w£$€.,/])(?:(?:19|20)\d\d[-–](?:\d\d){1,2}(?!\d)|\d[\d,./]*\d|\d)(?![\w/])"
@@ -29,6 +49,16 @@ _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _ANY_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _SEASON = re.compile(r"^((?:19|20)\d\d)[-/–](\d{1,2}|(?:19|20)\d\d)$")
 _CAPITALISED = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'’.-]*)*")
+_WORD = re.compile(r"[A-Za-z][\w'-]*")
+_SUCCESSION = re.compile(
+    r"^(?:who|which \w+) (?:succeeded|replaced|took over from)\b|\b(?:successor|replacement)\b",
+    re.IGNORECASE,
+)
+_OUTCOME = re.compile(
+    r"\b(?:finally|eventually|ultimately|in the end|ended up|outcome|went on to|turned out"
+    r"|final (?:score|result|verdict|tally|total))\b",
+    re.IGNORECASE,
+)
 CONSIDERED = 5  # the top sentences (those the answer reader rescored) that may be answered from
 _QUESTION_WORDS = frozenset(
     """
@@ -46,6 +76,7 @@ class Verdict:
     missing: str = ""  # what the closest article does not mention, for the refusal text
     closest: Passage | None = None
     sentence: Sentence | None = None  # the sentence to answer from, when answerable
+    features: np.ndarray | None = None  # `FEATURES` of the sentence weighed, when one was
 
 
 def constraints(question: str) -> list[str]:
@@ -70,6 +101,8 @@ def judge(
     kind: str,
     threshold: float,
     article_text: Callable[[Passage], str] | None = None,
+    weights: tuple[np.ndarray, float] | None = None,
+    query: str = "",
 ) -> Verdict:
     """The verdict on answering `question` from the best of `ranked` whose article meets it.
 
@@ -77,24 +110,27 @@ def judge(
     name of the question is the one to answer from (`Verdict.sentence`): the best-scored
     sentence of a story about another year or another film gives way to the next one of the
     story asked about. `article_text(passage)` gives the whole indexed text of the passage's
-    article; without it, the retrieved passages of the article stand for it. When no article
-    meets the question, the evidence is 0, so that a threshold calibrated on `evidence` alone
-    (`qabot eval --calibrate`) still refuses it.
+    article; without it, the retrieved passages of the article stand for it. `query` is what
+    was searched: a follow-up's words are mostly in the earlier questions it leans on. The
+    evidence is
+    the probability that the question is answerable (`FEATURES`, weighed by `weights`, by
+    default `answerability.json`); when no article meets the question, it is 0, so that a
+    threshold calibrated on `evidence` alone (`qabot eval --calibrate`) still refuses it.
     """
     if not ranked:
         return Verdict(False, 0.0)
     needs = constraints(question)
-    unmet: dict[str, str] = {}  # passage id -> what its article lacks, read once a passage
+    articles: dict[str, _Article] = {}  # passage id -> its article, read once a passage
     best = None
     for s in ranked[:CONSIDERED]:
-        if s.passage.id not in unmet:
-            unmet[s.passage.id] = _unmet(needs, s.passage, passages, article_text)
-        if not unmet[s.passage.id]:
+        if s.passage.id not in articles:
+            articles[s.passage.id] = _Article.of(s.passage, passages, article_text)
+        if not articles[s.passage.id].unmet(needs):
             best = s
             break
     # A refusal names the closest article and what it lacks, even when a lower sentence of
     # another article met the question but is not good enough.
-    missing = unmet[ranked[0].passage.id]
+    missing = articles[ranked[0].passage.id].unmet(needs)
     if best is None:
         return Verdict(False, 0.0, missing, ranked[0].passage)
     closest = ranked[0].passage if missing else best.passage
@@ -102,46 +138,99 @@ def judge(
     # so only a missing number refuses on its own.
     if kind in NUMERIC_TYPES and not any(_holds(s, kind) for s in [best, *ranked[:3]]):
         return Verdict(False, 0.0, missing or _kind_words(kind), closest)
-    if best.score < threshold:
-        return Verdict(False, best.score, missing, closest)
-    return Verdict(True, best.score, "", best.passage, best)
-
-
-def _unmet(
-    needs: list[str],
-    passage: Passage,
-    passages: tuple[Passage, ...],
-    article_text: Callable[[Passage], str] | None,
-) -> str:
-    """The first of `needs` (`constraints`) that the passage's article does not mention."""
-    if not needs:
-        return ""
-    whole = article_text(passage) if article_text else ""
-    if not whole:  # what retrieval brought of the article stands for it
-        whole = " ".join(
-            p.text for p in passages if p.source == passage.source or passage.source in p.also_in
+    article = articles[best.passage.id]
+    x = features(question, query or question, best, article, needs)
+    w, b = weights if weights is not None else _load_weights(WEIGHTS_FILE)
+    p = 1.0 / (1.0 + math.exp(-float(x @ w + b)))
+    if p < threshold:  # a year only assumed is what the article may lack
+        missing = missing or next(
+            (c for c in needs if _YEAR.match(c) and not article.writes(c)), ""
         )
-    article = f"{passage.title} {whole}"
-    article_terms = set(terms(article))
-    prefixes = {t[:4] for t in article_terms if len(t) >= 4}
-    text = " ".join(article.split())
-    for c in needs:
-        if c[0].isdigit():
-            if re.search(rf"(?<![\d]){_written(c)}(?![\d])", text):
-                continue
-            # A story may be about the year asked without writing it: when it names no year,
-            # or when the year asked is the one after the latest it names (a story of early
-            # 2005 speaks of "last year's" 2004). One that names other years is not.
-            if _YEAR.match(c):
-                years = [int(y) for y in _ANY_YEAR.findall(text)]
-                if not years or int(c) == max(years) + 1:
+        return Verdict(False, p, missing, closest, features=x)
+    return Verdict(True, p, "", best.passage, best, x)
+
+
+def features(
+    question: str, query: str, best: Sentence, article: _Article, needs: list[str]
+) -> np.ndarray:
+    """`FEATURES` of answering `question` from `best`, a sentence of `article`; `query` is the
+    question with the earlier ones it leans on, `needs` its `constraints`."""
+    words = [t for w in _WORD.findall(query) if w.lower() not in _QUESTION_WORDS for t in terms(w)]
+    unmatched = sum(not article.uses(t) for t in words) / len(words) if words else 0.0
+    assumed = any(_YEAR.match(c) and not article.writes(c) for c in needs)
+    p = min(max(best.score, 1e-6), 1 - 1e-6)
+    return np.array(
+        [
+            math.log(p / (1 - p)),
+            unmatched,
+            float(assumed),
+            float(bool(_SUCCESSION.search(question))),
+            float(bool(_OUTCOME.search(question))),
+        ]
+    )
+
+
+@cache
+def _load_weights(path: Path) -> tuple[np.ndarray, float]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(raw["features"]) != FEATURES:
+        raise ValueError(f"{path} was trained on other features; rerun its training script")
+    return np.asarray(raw["weights"], dtype=np.float64), float(raw["bias"])
+
+
+@dataclass(frozen=True)
+class _Article:
+    """What the answerability check reads of a passage's article."""
+
+    text: str  # title and text, whitespace collapsed
+    terms: frozenset[str]
+    prefixes: frozenset[str]  # first four letters of its longer terms: "elect" meets "election"
+
+    @classmethod
+    def of(
+        cls,
+        passage: Passage,
+        passages: tuple[Passage, ...],
+        article_text: Callable[[Passage], str] | None,
+    ) -> _Article:
+        whole = article_text(passage) if article_text else ""
+        if not whole:  # what retrieval brought of the article stands for it
+            whole = " ".join(
+                p.text
+                for p in passages
+                if p.source == passage.source or passage.source in p.also_in
+            )
+        article = f"{passage.title} {whole}"
+        found = frozenset(terms(article))
+        return cls(" ".join(article.split()), found, frozenset(t[:4] for t in found if len(t) >= 4))
+
+    def uses(self, term: str) -> bool:
+        return term in self.terms or term[:4] in self.prefixes
+
+    def writes(self, number: str) -> bool:
+        return re.search(rf"(?<![\d]){_written(number)}(?![\d])", self.text) is not None
+
+    def unmet(self, needs: list[str]) -> str:
+        """The first of `needs` (`constraints`) that the article does not mention."""
+        for c in needs:
+            if c[0].isdigit():
+                if self.writes(c):
                     continue
-            return c
-        if (c.isupper() and len(c) <= 4) or _DEMONYM.match(c):
-            continue  # spelt otherwise in the article: "UN" / "United Nations", "American" / "US"
-        if not any(t in article_terms or t[:4] in prefixes for t in terms(c)):
-            return c
-    return ""
+                # A story may be about the year asked without writing it: when it names no
+                # year, or when the year asked is the one after the latest it names (a story
+                # of early 2005 speaks of "last year's" 2004). One that names other years is
+                # not. (`features` marks the year as assumed: a later year is what a
+                # near-topic question often asks, so it takes stronger evidence.)
+                if _YEAR.match(c):
+                    years = [int(y) for y in _ANY_YEAR.findall(self.text)]
+                    if not years or int(c) == max(years) + 1:
+                        continue
+                return c
+            if (c.isupper() and len(c) <= 4) or _DEMONYM.match(c):
+                continue  # spelt otherwise: "UN" / "United Nations", "American" / "US"
+            if not any(self.uses(t) for t in terms(c)):
+                return c
+        return ""
 
 
 def _written(number: str) -> str:

@@ -16,6 +16,10 @@ from qabot.text import terms
 #: How much of the question a rival sentence must cover, as a share of what the best covers
 #: (its chance to answer also counts its retrieval rank, which says nothing of agreement).
 SHARE = 0.8
+#: A rival sentence must be at least this likely to hold the answer on its own: the level
+#: below which qabot declined to answer from a single sentence before answerability was
+#: learned (`answerability`).
+LIKELY = 0.075
 #: Words besides the question's that two sentences about the same event share, at least:
 #: so many, and such a share of the shorter one's.
 SHARED_WORDS = 3
@@ -50,7 +54,7 @@ def _same_article(a: Sentence, b: Sentence) -> bool:
     return pa.source == pb.source or pa.source in pb.also_in or pb.source in pa.also_in
 
 
-def rival(question: str, ranked: Sequence[Sentence], threshold: float) -> Sentence | None:
+def rival(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
     """The best sentence of another article than `ranked[0]`'s that states another value of
     the same kind about the same thing; None when no source disagrees.
 
@@ -63,7 +67,7 @@ def rival(question: str, ranked: Sequence[Sentence], threshold: float) -> Senten
     best = ranked[0]
     asked = set(terms(question))
     for cand in ranked[1:]:
-        if cand.score < threshold:
+        if cand.score < LIKELY:
             return None  # ranked best first: no later one is likely enough
         if (
             cand.answers

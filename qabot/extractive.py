@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from qabot import disagreement
 from qabot.answer_reader import AnswerReader, reread
 from qabot.answerability import Verdict, judge, refusal_text
@@ -48,6 +50,8 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.article_text = article_text
         self.reader = reader
+        #: the answerability weights; None: `answerability.json` (a training script sets them)
+        self.answerability: tuple[np.ndarray, float] | None = None
 
     def select(
         self, question: str, query: str, retrieval: Retrieval
@@ -65,6 +69,8 @@ class ExtractiveAnswerer:
             q.kind,
             self.threshold,
             self.article_text,
+            self.answerability,
+            query,
         )
         chosen = verdict.sentence
         if chosen is not None and chosen is not ranked[0]:  # the best of the story asked about
@@ -94,7 +100,7 @@ class ExtractiveAnswerer:
             return refused
         best = ranked[0]
         evidence = verdict.evidence
-        other = disagreement.rival(question, ranked, self.threshold)
+        other = disagreement.rival(question, ranked)
         if other is not None:
             chosen = disagreement.newest_first([best, other])
         else:

@@ -133,15 +133,16 @@ class Settings(BaseSettings):
         "above it, Chroma's approximate (HNSW) index is queried.",
     )
     refusal_threshold: float = Field(
-        0.075,
+        0.46,
         ge=0,
         le=1,
         description=(
-            "Evidence (the best sentence's probability of holding the answer) below which "
-            "qabot declines. Chosen on tests/fixtures/bbc_dev.jsonl and the SQuAD dev-a "
-            "unanswerable variant: the highest that keeps false refusals under 5% on both "
-            "(and on SQuAD dev-b), with the answer reader on; `qabot eval --calibrate` "
-            "reports the best one for any fixture set."
+            "Evidence (the probability that the question is answerable from the best "
+            "sentence, `answerability.json`) below which qabot declines. Chosen on "
+            "tests/fixtures/bbc_dev.jsonl and the SQuAD dev-a unanswerable variant: the "
+            "highest that keeps false refusals under 5% on both (and on SQuAD dev-b), with "
+            "the answer reader on; `qabot eval --calibrate` reports the best one for any "
+            "fixture set."
         ),
     )
     max_answer_sentences: int = Field(2, ge=1, description="Sentences in an extractive answer.")

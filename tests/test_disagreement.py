@@ -39,7 +39,7 @@ def test_a_rival_is_another_article_with_another_value_of_the_same_event() -> No
     best = _sentence("a.txt", "12", 0.4)
 
     def rival_of(other: Sentence) -> Sentence | None:
-        return rival(QUESTION, [best, other], 0.1)
+        return rival(QUESTION, [best, other])
 
     assert rival_of(_sentence("a.txt", "9", 0.3)) is None  # the same article
     assert rival_of(_sentence("b.txt", "twelve", 0.3)) is None  # the same value

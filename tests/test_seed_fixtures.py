@@ -23,7 +23,7 @@ def test_seed_fixture_thresholds(seeded_qa: QA) -> None:
         for name, floor in [
             ("answer_recall@3", 0.95),
             ("answer_hit", 0.95),
-            ("refusal_recall", 0.75),
+            ("refusal_recall", 0.85),
             ("refusal_precision", 0.95),
         ]
         if m[name] < floor
