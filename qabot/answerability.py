@@ -16,19 +16,17 @@ applies it, and the LLM is asked only when it says answer.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from qabot.answer_types import NUMERIC_TYPES, typed_spans
 from qabot.domain import REFUSAL_TEXT, Passage
-from qabot.sentence_scorer import Sentence
+from qabot.sentence_scorer import Sentence, load_weights
 from qabot.text import terms
 
 WEIGHTS_FILE = Path(__file__).with_name("answerability.json")
@@ -140,7 +138,7 @@ def judge(
         return Verdict(False, 0.0, missing or _kind_words(kind), closest)
     article = articles[best.passage.id]
     x = features(question, query or question, best, article, needs)
-    w, b = weights if weights is not None else _load_weights(WEIGHTS_FILE)
+    w, b = weights if weights is not None else load_weights(WEIGHTS_FILE, FEATURES)
     p = 1.0 / (1.0 + math.exp(-float(x @ w + b)))
     if p < threshold:  # a year only assumed is what the article may lack
         missing = missing or next(
@@ -168,14 +166,6 @@ def features(
             float(bool(_OUTCOME.search(question))),
         ]
     )
-
-
-@cache
-def _load_weights(path: Path) -> tuple[np.ndarray, float]:
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    if tuple(raw["features"]) != FEATURES:
-        raise ValueError(f"{path} was trained on other features; rerun its training script")
-    return np.asarray(raw["weights"], dtype=np.float64), float(raw["bias"])
 
 
 @dataclass(frozen=True)

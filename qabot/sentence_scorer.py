@@ -76,9 +76,11 @@ def _sigmoid(x: float) -> float:
 
 
 @cache
-def _load_weights(path: Path) -> tuple[np.ndarray, float]:
+def load_weights(path: Path, features: tuple[str, ...] = FEATURES) -> tuple[np.ndarray, float]:
+    """The weights and bias of a logistic regression over `features`, as its training script
+    wrote them to `path`."""
     raw = json.loads(path.read_text(encoding="utf-8"))
-    if tuple(raw["features"]) != FEATURES:
+    if tuple(raw["features"]) != features:
         raise ValueError(f"{path} was trained on other features; rerun its training script")
     return np.asarray(raw["weights"], dtype=np.float64), float(raw["bias"])
 
@@ -92,7 +94,7 @@ class SentenceScorer:
         weights: tuple[np.ndarray, float] | None = None,
     ) -> None:
         self.idf = idf
-        self.weights = weights if weights is not None else _load_weights(WEIGHTS_FILE)
+        self.weights = weights if weights is not None else load_weights(WEIGHTS_FILE)
 
     def question(self, question: str, query: str) -> Question:
         now = terms(question)
