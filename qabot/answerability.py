@@ -110,10 +110,10 @@ def judge(
     story asked about. `article_text(passage)` gives the whole indexed text of the passage's
     article; without it, the retrieved passages of the article stand for it. `query` is what
     was searched: a follow-up's words are mostly in the earlier questions it leans on. The
-    evidence is
-    the probability that the question is answerable (`FEATURES`, weighed by `weights`, by
-    default `answerability.json`); when no article meets the question, it is 0, so that a
-    threshold calibrated on `evidence` alone (`qabot eval --calibrate`) still refuses it.
+    evidence is the probability that the question is answerable (`FEATURES`, weighed by
+    `weights`, by default `answerability.json`); when no article meets the question, it is 0,
+    so that a threshold calibrated on `evidence` alone (`qabot eval --calibrate`) still
+    refuses it.
     """
     if not ranked:
         return Verdict(False, 0.0)
@@ -141,9 +141,7 @@ def judge(
     w, b = weights if weights is not None else load_weights(WEIGHTS_FILE, FEATURES)
     p = 1.0 / (1.0 + math.exp(-float(x @ w + b)))
     if p < threshold:  # a year only assumed is what the article may lack
-        missing = missing or next(
-            (c for c in needs if _YEAR.match(c) and not article.writes(c)), ""
-        )
+        missing = missing or article.assumed(needs)
         return Verdict(False, p, missing, closest, features=x)
     return Verdict(True, p, "", best.passage, best, x)
 
@@ -155,13 +153,12 @@ def features(
     question with the earlier ones it leans on, `needs` its `constraints`."""
     words = [t for w in _WORD.findall(query) if w.lower() not in _QUESTION_WORDS for t in terms(w)]
     unmatched = sum(not article.uses(t) for t in words) / len(words) if words else 0.0
-    assumed = any(_YEAR.match(c) and not article.writes(c) for c in needs)
     p = min(max(best.score, 1e-6), 1 - 1e-6)
     return np.array(
         [
             math.log(p / (1 - p)),
             unmatched,
-            float(assumed),
+            float(bool(article.assumed(needs))),
             float(bool(_SUCCESSION.search(question))),
             float(bool(_OUTCOME.search(question))),
         ]
@@ -199,6 +196,10 @@ class _Article:
 
     def writes(self, number: str) -> bool:
         return re.search(rf"(?<![\d]){_written(number)}(?![\d])", self.text) is not None
+
+    def assumed(self, needs: list[str]) -> str:
+        """The first year of `needs` that the article does not write (`unmet` may let it pass)."""
+        return next((c for c in needs if _YEAR.match(c) and not self.writes(c)), "")
 
     def unmet(self, needs: list[str]) -> str:
         """The first of `needs` (`constraints`) that the article does not mention."""
