@@ -40,12 +40,12 @@ from qabot.answer_reader import (
     COMBINATION_FILE,
     WEIGHTS_FILE,
     AnswerReader,
-    log_odds,
     reader_input,
 )
 from qabot.conversation import condense
 from qabot.evaluate import load_fixtures, normalize
 from qabot.qa import QA
+from qabot.sentence_scorer import log_odds
 
 #: Per question: its article, the question, and its top sentences (reader input, scorer
 #: log-odds, label).
@@ -149,11 +149,7 @@ def train_reader(questions: Candidates, out: Path, negatives: int, seed: int = 0
     }
     tensors["head.weight"] = head.weight.detach().float().contiguous()
     tensors["head.bias"] = head.bias.detach().float().contiguous()
-    save_file(
-        tensors,
-        str(out),
-        metadata={"trained_on": TRAINED_ON},
-    )
+    save_file(tensors, str(out), metadata={"trained_on": TRAINED_ON})
 
 
 def combination(sets: list[tuple[Candidates, float]], reader: AnswerReader) -> dict:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import shutil
 import threading
 from collections.abc import Sequence
@@ -38,7 +37,7 @@ from qabot.onnx_embeddings import (
     mean_pool,
     quantise_int8,
 )
-from qabot.sentence_scorer import Sentence
+from qabot.sentence_scorer import Sentence, log_odds
 from qabot.settings import BUNDLED_MODEL
 
 if TYPE_CHECKING:
@@ -202,8 +201,3 @@ def reread(
     rescored = [replace(s, score=float(p)) for s, p in zip(head, scores, strict=True)]
     rescored.sort(key=lambda s: (-s.score, s.rank, s.start))
     return rescored + ranked[depth:]
-
-
-def log_odds(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))

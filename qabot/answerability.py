@@ -16,7 +16,6 @@ applies it, and the LLM is asked only when it says answer.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ import numpy as np
 
 from qabot.answer_types import NUMERIC_TYPES, typed_spans
 from qabot.domain import REFUSAL_TEXT, Passage
-from qabot.sentence_scorer import Sentence, load_weights
+from qabot.sentence_scorer import Sentence, load_weights, log_odds, sigmoid
 from qabot.text import terms
 
 WEIGHTS_FILE = Path(__file__).with_name("answerability.json")
@@ -119,16 +118,18 @@ def judge(
         return Verdict(False, 0.0)
     needs = constraints(question)
     articles: dict[str, _Article] = {}  # passage id -> its article, read once a passage
+    lacks: dict[str, str] = {}  # passage id -> what its article does not mention
     best = None
     for s in ranked[:CONSIDERED]:
         if s.passage.id not in articles:
             articles[s.passage.id] = _Article.of(s.passage, passages, article_text)
-        if not articles[s.passage.id].unmet(needs):
+            lacks[s.passage.id] = articles[s.passage.id].unmet(needs)
+        if not lacks[s.passage.id]:
             best = s
             break
     # A refusal names the closest article and what it lacks, even when a lower sentence of
     # another article met the question but is not good enough.
-    missing = articles[ranked[0].passage.id].unmet(needs)
+    missing = lacks[ranked[0].passage.id]
     if best is None:
         return Verdict(False, 0.0, missing, ranked[0].passage)
     closest = ranked[0].passage if missing else best.passage
@@ -139,7 +140,7 @@ def judge(
     article = articles[best.passage.id]
     x = features(question, query or question, best, article, needs)
     w, b = weights if weights is not None else load_weights(WEIGHTS_FILE, FEATURES)
-    p = 1.0 / (1.0 + math.exp(-float(x @ w + b)))
+    p = sigmoid(float(x @ w + b))
     if p < threshold:  # a year only assumed is what the article may lack
         missing = missing or article.assumed(needs)
         return Verdict(False, p, missing, closest, features=x)
@@ -153,10 +154,9 @@ def features(
     question with the earlier ones it leans on, `needs` its `constraints`."""
     words = [t for w in _WORD.findall(query) if w.lower() not in _QUESTION_WORDS for t in terms(w)]
     unmatched = sum(not article.uses(t) for t in words) / len(words) if words else 0.0
-    p = min(max(best.score, 1e-6), 1 - 1e-6)
     return np.array(
         [
-            math.log(p / (1 - p)),
+            log_odds(best.score),
             unmatched,
             float(bool(article.assumed(needs))),
             float(bool(_SUCCESSION.search(question))),

@@ -71,8 +71,14 @@ class Question:
     asked_terms: frozenset[str]  # stemmed words of the question itself, for span novelty
 
 
-def _sigmoid(x: float) -> float:
+def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x > -50 else 0.0
+
+
+def log_odds(p: float) -> float:
+    """The inverse of `sigmoid`, for a probability kept off 0 and 1."""
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 
 @cache
@@ -141,7 +147,7 @@ class SentenceScorer:
                     start < len(passage.title) + 2 and text.strip() == passage.title.strip()
                 )
                 features[_AT["lead"]] = float(start < len(passage.title) + 400)
-                score = _sigmoid(float(features @ w) + b)
+                score = sigmoid(float(features @ w) + b)
                 out.append(
                     Sentence(
                         passage, rank, start, passage.start_char + e, text, features, answers, score
