@@ -334,7 +334,11 @@ def eval_(
         str, typer.Option(help="hybrid | dense | bm25 (for comparisons).")
     ] = "hybrid",
     calibrate: Annotated[
-        bool, typer.Option(help="Also report the refusal threshold that fits this set best.")
+        bool,
+        typer.Option(
+            help="Also report the refusal threshold that fits this set best, and the highest one"
+            " that refuses at most 5% of its answerable questions."
+        ),
     ] = False,
     since: Since = None,
     until: Until = None,
@@ -380,6 +384,10 @@ def eval_(
         threshold, accuracy = result.calibrate()
         metrics["calibrated_threshold"] = round(threshold, 4)
         metrics["calibrated_accuracy"] = round(accuracy, 4)
+        highest = result.highest_threshold(0.05)
+        if highest is not None:
+            metrics["threshold_at_5pct_false_refusals"] = round(highest[0], 4)
+            metrics["refusal_recall_at_that_threshold"] = round(highest[1], 4)
     if out is not None:
         result.write_records(out)
     if as_json:

@@ -238,6 +238,21 @@ class Report:
                 best = (correct, gap, cut)
         return best[2], best[0] / len(points)
 
+    def highest_threshold(self, max_false_refusals: float = 0.05) -> tuple[float, float] | None:
+        """The highest refusal threshold that refuses at most `max_false_refusals` of the
+        answerable items (the rule qabot's default was chosen by), and the share of the
+        unanswerable items it refuses; None without answerable items."""
+        answerable = sorted(s.answer.evidence for s in self.scored if not s.fixture.unanswerable)
+        if not answerable:
+            return None
+        # refusing below the (m+1)-th lowest evidence refuses at most m answerable items
+        threshold = answerable[math.floor(max_false_refusals * len(answerable) + 1e-9)]
+        unanswerable = [s.answer.evidence for s in self.scored if s.fixture.unanswerable]
+        caught = (
+            sum(e < threshold for e in unanswerable) / len(unanswerable) if unanswerable else 1.0
+        )
+        return threshold, caught
+
 
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b")
 

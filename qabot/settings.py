@@ -141,7 +141,7 @@ class Settings(BaseSettings):
             "sentence, `answerability.json`) below which qabot declines. Chosen on "
             "tests/fixtures/bbc_dev.jsonl and the SQuAD dev-a unanswerable variant: the "
             "highest that keeps false refusals under 5% on both (and on SQuAD dev-b), with "
-            "the answer reader on; `qabot eval --calibrate` reports the best one for any "
+            "the answer reader on; `qabot eval --calibrate` applies that rule to any "
             "fixture set."
         ),
     )

@@ -78,3 +78,17 @@ def test_calibration_separates_the_classes() -> None:
         report.scored.append(Scored(fx, answer, 1))
     threshold, accuracy = report.calibrate()
     assert 0.2 < threshold < 0.5 and accuracy == 1.0
+
+
+def test_the_highest_threshold_refuses_at_most_the_share_of_answerable_questions_allowed() -> None:
+    report = Report(k=1)
+    answerable = [0.3, 0.1, 0.5, 0.7, 0.9] * 4  # 20: 5% allows one refusal, 10% two
+    for i, (evidence, unanswerable) in enumerate(
+        [(e, False) for e in answerable] + [(0.05, True), (0.2, True), (0.6, True)]
+    ):
+        fx = Fixture(str(i), "q", None, (), unanswerable=unanswerable)
+        report.scored.append(Scored(fx, Answer("q", "q", "t", (), (), evidence=evidence), 1))
+    # four answerable items tie at 0.1: refusing any of them refuses all four
+    assert report.highest_threshold(0.05) == (0.1, 1 / 3)
+    assert report.highest_threshold(0.2) == (0.3, 2 / 3)
+    assert Report(k=1).highest_threshold() is None
