@@ -82,7 +82,7 @@ def test_calibration_separates_the_classes() -> None:
 
 def test_the_highest_threshold_refuses_at_most_the_share_of_answerable_questions_allowed() -> None:
     report = Report(k=1)
-    answerable = [0.3, 0.1, 0.5, 0.7, 0.9] * 4  # 20: 5% allows one refusal, 10% two
+    answerable = [0.3, 0.1, 0.5, 0.7, 0.9] * 4  # 20: 5% allows one refusal, 20% four
     for i, (evidence, unanswerable) in enumerate(
         [(e, False) for e in answerable] + [(0.05, True), (0.2, True), (0.6, True)]
     ):
