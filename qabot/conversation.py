@@ -34,18 +34,24 @@ def is_follow_up(question: str) -> bool:
     return name is None or reference.start() < name.start()
 
 
-def condense(question: str, history: list[str], max_turns: int = 3) -> str:
-    """A standalone search query: the question, preceded by the earlier questions it leans on.
+def leaned_on(question: str, history: list[str], max_turns: int = 3) -> list[str]:
+    """The earlier questions a follow-up leans on, oldest first; none for a question that
+    stands alone.
 
-    `history` holds the earlier user questions, oldest first. Earlier turns are added while
-    each one is itself a follow-up, up to `max_turns`.
+    `history` holds the earlier user questions, oldest first. The last one is taken, and while
+    the one taken is itself a follow-up, the one before it too, up to `max_turns`. The first of
+    them asked about the story the conversation is about.
     """
-    question = question.strip()
-    if not history or not is_follow_up(question):
-        return question
-    chain = [question]
+    if not history or not is_follow_up(question.strip()):
+        return []
+    chain: list[str] = []
     for previous in reversed(history[-max_turns:]):
         chain.insert(0, previous.strip())
         if not is_follow_up(previous):
             break
-    return " ".join(chain)
+    return chain
+
+
+def condense(question: str, history: list[str], max_turns: int = 3) -> str:
+    """A standalone search query: the question, preceded by the earlier questions it leans on."""
+    return " ".join([*leaned_on(question, history, max_turns), question.strip()])

@@ -62,6 +62,8 @@ class ExtractiveAnswerer:
         ranked = scorer.sentences(q, retrieval.passages, retrieval.dense)
         if self.reader is not None:
             ranked = reread(self.reader, question, ranked)
+        if retrieval.story is not None:  # a follow-up: the story's sentences first
+            ranked = sorted(ranked, key=lambda s: not retrieval.in_story(s.passage))
         verdict = judge(
             question,
             ranked,

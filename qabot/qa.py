@@ -14,6 +14,7 @@ from qabot.answer_reader import AnswerReader
 from qabot.answerer import Answerer, TokenFn
 from qabot.bm25 import idf_from_counts
 from qabot.citations import CitationVerifier
+from qabot.conversation import leaned_on
 from qabot.date_filter import DateRange
 from qabot.domain import Answer
 from qabot.embeddings import get_embedder
@@ -151,8 +152,11 @@ class QA:
             raise ValueError("the question is empty")
         answerer = self.answerer()
         query = answerer.condense(question, history)
+        earlier = leaned_on(question, list(history))
         with self.verifier.reading_once():
             retrieval = self.retrieve(query, k, dates)
+            if earlier:
+                retrieval = self._stay_in_story(retrieval, earlier[0], k, dates)
             answer = metadata_answers.answer(
                 question, query, retrieval, self.verifier, self.index.article_text
             )
@@ -163,6 +167,15 @@ class QA:
             searched = f"Searched {dates.describe()}."
             answer = replace(answer, notice=" ".join(x for x in (searched, answer.notice) if x))
         return replace(answer, latency_ms=latency)
+
+    def _stay_in_story(
+        self, retrieval: Retrieval, earlier: str, k: int | None, dates: DateRange | None
+    ) -> Retrieval:
+        """A follow-up stays in the story the conversation is about: the article found first
+        for the `earlier` question it leans on comes first again, if found, and the answerer
+        prefers its sentences ("How old is she?" after a question about one actress)."""
+        found = self.retrieve(earlier, k, dates).passages
+        return retrieval.staying_in(found[0].source) if found else retrieval
 
     def articles(self) -> list[tuple[str, str]]:
         """(source, title) of every article in the loaded index, by file name (what a front

@@ -28,6 +28,20 @@ class Retrieval:
     dense: dict[str, float] = field(default_factory=dict)  # id -> cosine similarity
     sparse: dict[str, float] = field(default_factory=dict)  # id -> BM25 score
     query_vector: np.ndarray | None = None
+    #: the article a follow-up stays in (its passages come first), None for a new question
+    story: str | None = None
+
+    def in_story(self, passage: Passage) -> bool:
+        """Whether `passage` is (a twin of) the article of the story a follow-up stays in."""
+        return self.story is not None and self.story in (passage.source, *passage.also_in)
+
+    def staying_in(self, story: str) -> Retrieval:
+        """These passages with those of `story` first (in their order), if it is among them."""
+        staying = replace(self, story=story)
+        if not any(staying.in_story(p) for p in self.passages):
+            return self
+        first = sorted(self.passages, key=lambda p: not staying.in_story(p))  # stable
+        return replace(staying, passages=tuple(first))
 
 
 def rrf(rankings: list[list[str]], k: int, weights: list[float] | None = None) -> dict[str, float]:

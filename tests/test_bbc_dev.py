@@ -72,12 +72,12 @@ def test_bbc_dev_floors(bbc_qa: QA) -> None:
     m = report.metrics()
     floors = {
         "answer_recall@5": 0.95,
-        "mrr": 0.86,
-        "answer_hit": 0.76,
+        "mrr": 0.87,
+        "answer_hit": 0.77,
         "short_exact": 0.46,
         "refusal_recall": 0.72,
         "refusal_recall_near": 0.66,
-        "refusal_precision": 0.83,
+        "refusal_precision": 0.80,
     }
     failures = {name: m[name] for name, floor in floors.items() if m[name] < floor}
     assert not failures, (failures, m)
@@ -85,3 +85,12 @@ def test_bbc_dev_floors(bbc_qa: QA) -> None:
     for scored in report.scored:
         for c in scored.answer.citations:
             assert bbc_qa.verifier.verify(c), c
+
+
+@needs_shared("corpora/bbc")
+def test_a_pronoun_follow_up_stays_in_the_story(bbc_qa: QA) -> None:
+    """'he' is Neil Kinnock: the answer comes from his story, not from another article's
+    "Gordon Brown was born in Glasgow ... the small Fife town of Kirkcaldy"."""
+    answer = bbc_qa.ask("And in which town was he born?", ["In what year was Neil Kinnock born?"])
+    assert "Tredegar" in answer.text, answer.text
+    assert answer.citations[0].source == "politics/289.txt"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qabot.conversation import condense, is_follow_up
+from qabot.conversation import condense, is_follow_up, leaned_on
 
 
 def test_condense_only_rewrites_follow_ups() -> None:
@@ -15,3 +15,12 @@ def test_condense_only_rewrites_follow_ups() -> None:
     assert is_follow_up("Who did he say is taking the lead with Russia?")  # "he" comes first
     # a question that names what its pronoun means stands alone (a topic switch)
     assert not is_follow_up("How much will Sony's PSP cost when it goes on sale in Japan?")
+
+
+def test_a_follow_up_leans_on_the_questions_back_to_the_one_that_named_its_story() -> None:
+    history = ["Who is Peter Cook?", "Who did Carter talk to?", "How long did they talk?"]
+    assert leaned_on("And why?", history) == history[1:]  # the story: Carter's call
+    assert leaned_on("Who is Ash Carter?", history) == []  # names its own subject
+    assert leaned_on("And why?", []) == []
+    only_follow_ups = ["Why so?", "And then?", "How?", "What?"]
+    assert leaned_on("Why?", only_follow_ups) == only_follow_ups[1:]  # at most three turns

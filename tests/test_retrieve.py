@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from qabot.domain import Passage
 from qabot.qa import QA
-from qabot.retrieve import Searcher, collapse_twins, rrf
+from qabot.retrieve import Retrieval, Searcher, collapse_twins, rrf
 from tests.common import CARTER
 
 
@@ -26,6 +28,18 @@ def test_collapse_twins_keeps_the_first_and_names_the_others() -> None:
     got = collapse_twins(ranked, k=2)
     assert [p.id for p in got] == ["a", "d"]
     assert got[0].also_in == ("y.txt", "z.txt")
+
+
+def test_a_follow_up_puts_its_story_first_twins_included() -> None:
+    a, b = _passage("a", "x.txt", "A."), _passage("b", "y.txt", "B.")
+    c = _passage("c", "x.txt", "C.")
+    twin = replace(_passage("d", "z.txt", "D."), also_in=("w.txt",))
+    retrieval = Retrieval((a, b, c, twin))
+    assert retrieval.story is None and not retrieval.in_story(a)
+    assert [p.id for p in retrieval.staying_in("y.txt").passages] == ["b", "a", "c", "d"]
+    assert [p.id for p in retrieval.staying_in("w.txt").passages] == ["d", "a", "b", "c"]
+    assert retrieval.staying_in("x.txt").in_story(c)
+    assert retrieval.staying_in("gone.txt") == retrieval  # not found: no story, same order
 
 
 def test_weighted_reciprocal_rank_fusion() -> None:
