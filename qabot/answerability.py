@@ -9,8 +9,9 @@ a date for "when") and (2) the probability that the question is answerable at al
 the threshold. That probability is a logistic regression (`answerability.json`, fitted on the
 BBC training questions by `benchmarks/train_answerability.py`) over the sentence's own
 probability of holding the answer and what marks a near-topic question the story does not
-answer: question words its article never uses, a year it only assumes, and questions about a
-successor or an outcome, which news often reports only the start of. The extractive answerer
+answer: question words its article never uses, a year it only assumes, questions about a
+successor or an outcome, which news often reports only the start of, and a sentence without
+the kind of number asked for (it may hold the other story's figure). The extractive answerer
 applies it, and the LLM is asked only when it says answer.
 """
 
@@ -36,6 +37,7 @@ FEATURES = (
     "year_assumed",  # a year of the question the article does not write (taken as its own)
     "succession",  # the question asks who came next ("Who succeeded X?")
     "outcome",  # the question asks how something ended ("finally", "the outcome of")
+    "lacks_number",  # the question asks for a number (not a date) the sentence does not hold
 )
 
 _YEAR_OR_NUMBER = re.compile(
@@ -138,7 +140,7 @@ def judge(
     if kind in NUMERIC_TYPES and not any(_holds(s, kind) for s in [best, *ranked[:3]]):
         return Verdict(False, 0.0, missing or _kind_words(kind), closest)
     article = articles[best.passage.id]
-    x = features(question, query or question, best, article, needs)
+    x = features(question, query or question, best, article, needs, kind)
     w, b = weights if weights is not None else load_weights(WEIGHTS_FILE, FEATURES)
     p = sigmoid(float(x @ w + b))
     if p < threshold:  # a year only assumed is what the article may lack
@@ -148,10 +150,12 @@ def judge(
 
 
 def features(
-    question: str, query: str, best: Sentence, article: _Article, needs: list[str]
+    question: str, query: str, best: Sentence, article: _Article, needs: list[str], kind: str
 ) -> np.ndarray:
     """`FEATURES` of answering `question` from `best`, a sentence of `article`; `query` is the
-    question with the earlier ones it leans on, `needs` its `constraints`."""
+    question with the earlier ones it leans on, `needs` its `constraints`, `kind` the kind of
+    answer it asks for. (A date is left out of `lacks_number`: a bare year is often not typed
+    as one.)"""
     words = [t for w in _WORD.findall(query) if w.lower() not in _QUESTION_WORDS for t in terms(w)]
     unmatched = sum(not article.uses(t) for t in words) / len(words) if words else 0.0
     return np.array(
@@ -161,6 +165,7 @@ def features(
             float(bool(article.assumed(needs))),
             float(bool(_SUCCESSION.search(question))),
             float(bool(_OUTCOME.search(question))),
+            float(kind in NUMERIC_TYPES and kind != "date" and not _holds(best, kind)),
         ]
     )
 

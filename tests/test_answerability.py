@@ -108,3 +108,19 @@ def test_a_question_about_how_things_ended_takes_stronger_evidence() -> None:
     verdict = judge(asked, [hoping], (hoping.passage,), "money", threshold)
     assert not verdict.answerable and 0 < verdict.evidence < threshold
     assert refusal_text(verdict).endswith("(a.txt), which does not answer it.")
+
+
+def test_a_sentence_without_the_number_asked_for_takes_stronger_evidence() -> None:
+    # "How much was he paid?" answered from a sentence about the show, beside one that gives
+    # someone else's fine: the sentence holds no sum, and with the shipped weights and
+    # threshold that is the difference between answering and not.
+    asked = "How much was McCartney paid for the half-time show?"
+    show = _sentence("a.txt", "McCartney", "McCartney was paid for the half-time show.", 0.15, "")
+    paid = _sentence("a.txt", "McCartney", "McCartney was paid $1m for the show.", 0.15, "money")
+    fine = _sentence("a.txt", "McCartney", "CBS was fined $550,000 last year.", 0.05, "money")
+    threshold = Settings.model_fields["refusal_threshold"].default
+    held = judge(asked, [paid, fine], (paid.passage,), "money", threshold)
+    assert held.answerable and held.features is not None and held.features[-1] == 0
+    lacking = judge(asked, [show, fine], (show.passage,), "money", threshold)
+    assert not lacking.answerable and lacking.features is not None and lacking.features[-1] == 1
+    assert 0 < lacking.evidence < threshold
