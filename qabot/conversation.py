@@ -6,32 +6,46 @@ import re
 
 from qabot.text import terms
 
-_FOLLOW_UP_WORDS = re.compile(
-    r"\b(?:he|she|they|them|him|her|his|hers|their|theirs|it|its|this|that|these|those|there|"
-    r"then|the call|the talks?|the same|other|else|more|"
-    # "the company's chief executive": a story's subject named by its kind
+#: Words that point back at an earlier turn. "it" in "how long does it take to..." points at
+#: nothing, nor does "there" in "are there", nor "that" after a noun ("a service that texts").
+_PRONOUN = re.compile(
+    r"\b(?:he|she|they|them|him|her|his|hers|their|theirs|its|these|those|then)\b|"
+    r"\bit\b(?!\s+been\b)(?!\s+(?:takes?|took|costs?|be|expected)\b[^?]*\bto\b)|"
+    r"(?<!\bare )(?<!\bis )(?<!\bwas )(?<!\bwere )\bthere\b|"
+    r"(?:^\s*|\b(?:did|does|do|is|was|were|are|after|before|about|of|for|with|by|to|from|"
+    r"when|why|how|what|on|in|at|like)\s+)(?:this|that)\b",
+    re.I,
+)
+#: A story's subject named by its kind ("the company's chief executive"), or "more" of it:
+#: a question that names anything itself says which.
+_BY_KIND = re.compile(
+    r"\b(?:the call|the talks?|the same|other|else|more|"
     r"the (?:company|firm|group|club|team|side|player|singer|star|band|film|show|album|"
     r"minister|government|party|country|deal|case|report|bill|plan|scheme|award|event))\b",
     re.I,
 )
 #: A name the question gives itself: a capitalised word after the first, or a number.
 _NAME = re.compile(r"(?<=\s)(?:[A-Z][\w'’-]*|\d[\d,.]*)")
+_CAPITALISED = re.compile(r"(?<=\s)[A-Z]")
 _FOLLOW_UP_START = re.compile(
     r"^\s*(?:and|but|also|so|what about|how about|why not|and why)\b", re.I
 )
 
 
 def is_follow_up(question: str) -> bool:
-    """Whether a question leans on an earlier turn: 'what about ...', very short, or a pronoun
-    ("he", "the company") before any name of its own ("How much will Sony's PSP cost when it
-    goes on sale?" names what "it" is, and stands alone)."""
+    """Whether a question leans on an earlier turn: 'what about ...', very short, a pronoun
+    before any name of its own ("How much will Sony's PSP cost when it goes on sale?" names
+    what "it" is, and stands alone), or a subject named by its kind ("the company") in a
+    question that names nothing ("Who is directing the film of The Da Vinci Code?" stands
+    alone; "How much did the company earn in 2004?" does not)."""
     if _FOLLOW_UP_START.search(question) or len(terms(question)) <= 1:
         return True
-    reference = _FOLLOW_UP_WORDS.search(question)
-    if reference is None:
-        return False
-    name = _NAME.search(question)
-    return name is None or reference.start() < name.start()
+    pronoun = _PRONOUN.search(question)
+    if pronoun is not None:
+        name = _NAME.search(question)
+        if name is None or pronoun.start() < name.start():
+            return True
+    return _BY_KIND.search(question) is not None and _CAPITALISED.search(question) is None
 
 
 def leaned_on(question: str, history: list[str], max_turns: int = 3) -> list[str]:

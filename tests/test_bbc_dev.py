@@ -94,3 +94,24 @@ def test_a_pronoun_follow_up_stays_in_the_story(bbc_qa: QA) -> None:
     answer = bbc_qa.ask("And in which town was he born?", ["In what year was Neil Kinnock born?"])
     assert "Tredegar" in answer.text, answer.text
     assert answer.citations[0].source == "politics/289.txt"
+
+
+@needs_shared("corpora/bbc")
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which comedy club set up a service that texts people a joke every day?",
+        "How long is it expected to take Google to digitise the whole University of Michigan"
+        " library?",
+        "How much more can indoor parking spaces cost than outdoor ones in Beijing?",
+        "Which author wrote the short story that the film It's A Wonderful Life was based on?",
+    ],
+)
+def test_a_question_that_names_its_own_subject_leaves_the_old_story(
+    bbc_qa: QA, question: str
+) -> None:
+    """A topic switch is answered as if asked first, not from the story before it."""
+    alone = bbc_qa.ask(question)
+    after = bbc_qa.ask(question, ["In what year was Neil Kinnock born?"])
+    assert after.query == question
+    assert (after.text, after.refused) == (alone.text, alone.refused)

@@ -12,6 +12,15 @@ def test_condense_only_rewrites_follow_ups() -> None:
     assert is_follow_up("When did that happen?")
     assert not is_follow_up("When did the defense chiefs speak?")
     assert is_follow_up("Who is the company's chief executive?")  # named by its kind
+    assert is_follow_up("How much did the company earn in 2004?")
+    assert not is_follow_up("Who is directing the film of The Da Vinci Code?")  # says which
+    # words that point at nothing: a question that uses them stands alone
+    assert not is_follow_up("How long has it been since El Guerrouj last raced cross country?")
+    assert not is_follow_up("How long does it take light from the Sun to reach the Earth?")
+    assert not is_follow_up("Which comedy club set up a service that texts people a joke?")
+    assert not is_follow_up("How many wi-fi hotspots are there in London?")
+    assert not is_follow_up("How much more do indoor parking spaces cost in Beijing?")
+    assert is_follow_up("How much will it cost in the UK?")  # "it" is the story's gadget
     assert is_follow_up("Who did he say is taking the lead with Russia?")  # "he" comes first
     # a question that names what its pronoun means stands alone (a topic switch)
     assert not is_follow_up("How much will Sony's PSP cost when it goes on sale in Japan?")
