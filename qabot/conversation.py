@@ -26,6 +26,7 @@ _BY_KIND = re.compile(
 )
 #: A name the question gives itself: a capitalised word after the first, or a number.
 _NAME = re.compile(r"(?<=\s)(?:[A-Z][\w'’-]*|\d[\d,.]*)")
+#: A capitalised word after the first: what says which company (a year does not).
 _CAPITALISED = re.compile(r"(?<=\s)[A-Z]")
 _FOLLOW_UP_START = re.compile(
     r"^\s*(?:and|but|also|so|what about|how about|why not|and why)\b", re.I
