@@ -1,4 +1,4 @@
-"""Settings: one object, env-driven, and `.env.example` lists every field."""
+"""Settings: one object, env-driven, and `.env.example` lists every field with its default."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic_core import PydanticUndefined
 
 from qabot.settings import Settings
 from tests.common import ROOT
@@ -17,8 +18,17 @@ def _env_name(field: str) -> str:
 
 def test_env_example_lists_every_setting() -> None:
     text = (ROOT / ".env.example").read_text(encoding="utf-8")
-    listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", text, re.M))
-    assert listed == {_env_name(f) for f in Settings.model_fields}
+    written = dict(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=(.*)$", text, re.M))
+    assert set(written) == {_env_name(f) for f in Settings.model_fields}
+    # ... each with the default it has (a path the platform decides has none to show)
+    for field, info in Settings.model_fields.items():
+        if info.default is PydanticUndefined:
+            continue
+        default = info.default
+        shown = "" if default is None else str(default)
+        if isinstance(default, bool):
+            shown = shown.lower()
+        assert written[_env_name(field)] == shown, field
 
 
 def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
