@@ -42,7 +42,6 @@ from qabot.answer_reader import (
     AnswerReader,
     reader_input,
 )
-from qabot.conversation import condense
 from qabot.evaluate import load_fixtures, normalize
 from qabot.qa import QA
 from qabot.sentence_scorer import log_odds
@@ -61,8 +60,7 @@ def candidates(folder: Path, fixtures_file: Path, data_dir: Path, top: int) -> C
     scorer = qa.extractive.scorer()
     out = []
     for fx in load_fixtures(fixtures_file):
-        query = condense(fx.question, list(fx.history))
-        retrieval = qa.retrieve(query)
+        query, retrieval = qa.search(fx.question, fx.history)
         ranked = scorer.sentences(
             scorer.question(fx.question, query), retrieval.passages, retrieval.dense
         )

@@ -26,7 +26,6 @@ from _common import BBC, DATA, ROOT, qabot_settings
 from train_sentence_scorer import fit
 
 from qabot.answerability import FEATURES, WEIGHTS_FILE
-from qabot.conversation import condense
 from qabot.evaluate import load_fixtures
 from qabot.qa import QA
 
@@ -42,8 +41,7 @@ def examples(data_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     xs, ys = [], []
     fixtures = load_fixtures(TRAINING)
     for n, fx in enumerate(fixtures, 1):
-        query = condense(fx.question, list(fx.history))
-        _ranked, verdict = answerer.select(fx.question, query, qa.retrieve(query))
+        _ranked, verdict = answerer.select(fx.question, *qa.search(fx.question, fx.history))
         if verdict.features is not None:
             xs.append(verdict.features)
             ys.append(0.0 if fx.unanswerable else 1.0)

@@ -29,7 +29,6 @@ import numpy as np
 from _common import BBC, DATA, ROOT, qabot_settings, squad
 
 from qabot.bm25 import idf_from_counts
-from qabot.conversation import condense
 from qabot.evaluate import load_fixtures, normalize
 from qabot.qa import QA
 from qabot.sentence_scorer import FEATURES, WEIGHTS_FILE, SentenceScorer
@@ -43,8 +42,7 @@ def examples(qa: QA, fixtures_file: Path, k: int) -> tuple[np.ndarray, np.ndarra
     xs: list[np.ndarray] = []
     ys: list[float] = []
     for fx in load_fixtures(fixtures_file):
-        query = condense(fx.question, list(fx.history))
-        retrieval = qa.retrieve(query, k)
+        query, retrieval = qa.search(fx.question, fx.history, k)
         q = scorer.question(fx.question, query)
         answers = [normalize(a) for a in fx.answers]
         for s in scorer.sentences(q, retrieval.passages, retrieval.dense):

@@ -151,12 +151,8 @@ class QA:
         if not question:
             raise ValueError("the question is empty")
         answerer = self.answerer()
-        query = answerer.condense(question, history)
-        earlier = leaned_on(question, list(history))
         with self.verifier.reading_once():
-            retrieval = self.retrieve(query, k, dates)
-            if earlier:
-                retrieval = self._stay_in_story(retrieval, earlier[0], k, dates)
+            query, retrieval = self.search(question, history, k, dates)
             answer = metadata_answers.answer(
                 question, query, retrieval, self.verifier, self.index.article_text
             )
@@ -167,6 +163,22 @@ class QA:
             searched = f"Searched {dates.describe()}."
             answer = replace(answer, notice=" ".join(x for x in (searched, answer.notice) if x))
         return replace(answer, latency_ms=latency)
+
+    def search(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        k: int | None = None,
+        dates: DateRange | None = None,
+    ) -> tuple[str, Retrieval]:
+        """The query `question` is searched as (the answerer condenses it with `history`) and
+        what it finds, a follow-up's story first: what `ask` answers from, and what the
+        training scripts label."""
+        query = self.answerer().condense(question, history)
+        retrieval = self.retrieve(query, k, dates)
+        if earlier := leaned_on(question, list(history)):
+            retrieval = self._stay_in_story(retrieval, earlier[0], k, dates)
+        return query, retrieval
 
     def _stay_in_story(
         self, retrieval: Retrieval, earlier: str, k: int | None, dates: DateRange | None
