@@ -171,9 +171,9 @@ class QA:
         k: int | None = None,
         dates: DateRange | None = None,
     ) -> tuple[str, Retrieval]:
-        """The query `question` is searched as (the answerer condenses it with `history`) and
-        what it finds, a follow-up's story first: what `ask` answers from, and what the
-        training scripts label."""
+        """What `ask` answers from: the query `question` is searched as (the answerer
+        condenses it with `history`) and the passages found, a follow-up's story first. The
+        training scripts label the same search."""
         query = self.answerer().condense(question, history)
         retrieval = self.retrieve(query, k, dates)
         if earlier := leaned_on(question, list(history)):
