@@ -3,7 +3,7 @@
 `asked_type` reads the question ("who…" asks for a person, "how much did it cost…" for money);
 `typed_spans` finds the spans of each kind in a sentence: people, organisations and places
 (capitalised names, told apart by the words around them), money in £/$/€ with "bn"/"m",
-percentages, counts, scores, dates and durations. No model: regular expressions written for
+percentages, ages, counts, scores, dates and durations. No model: regular expressions written for
 English news copy, so they are fast enough to run on every candidate sentence.
 """
 
@@ -23,6 +23,12 @@ _MONTH = (
 )
 _DAY = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _SCALE = r"(?:\s?(?:bn|billion|m|million|trillion|tn|k|thousand)\b)?"
+_AGE_NUMBER = (
+    r"(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety)"
+)
+_AGE_OF_THINGS = r"\d[\d,.]*(?:[\s-](?:million|billion|thousand))?"  # "1.6-million-year-old"
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "money": re.compile(
@@ -33,6 +39,18 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         + r"\s?(?:euros?|dollars?|pounds?|yen|yuan|rupees?|roubles?|pence|cents?|p)\b"
     ),
     "percent": re.compile(r"\b\d[\d,]*(?:\.\d+)?\s?(?:%|per\s?cent\b|percentage points?\b)"),
+    # How news copy gives an age: "the 34-year-old", "Mr Tanzi, 66,", "died aged 77", "from
+    # the age of seven", "turned 40", "was 18 when", "at 35" (not "at 10 Downing Street");
+    # and a thing's: "1.6-million-year-old", "525 million years ago".
+    "age": re.compile(
+        rf"\b{_AGE_NUMBER}[\s-](?:year|month|week|day)s?[\s-]old\b|\baged?\s+{_AGE_NUMBER}\b"
+        rf"|\b{_AGE_OF_THINGS}[\s-]years?[\s-](?:old|ago)\b"
+        rf"|\bage of\s+{_AGE_NUMBER}\b|\bturn(?:s|ed|ing)?\s+{_AGE_NUMBER}\b"
+        r"|(?<=[a-z]),\s\d{1,2}(?=,)|(?<=[a-z]) \(\d{1,2}\)|\b\d{1,3}(?:st|nd|rd|th) birthday\b"
+        r"|\b(?:was|is|were|are)\s+\d{1,2}\s+when\b"
+        r"|\bat\s+(?:just\s+|only\s+)?\d{1,2}\b(?!\s*(?:am\b|pm\b|%|[:.,-]\d|[A-Z]))",
+        re.IGNORECASE,
+    ),
     "score": re.compile(r"(?<![\d.,£$€-])\b\d{1,3}-\d{1,3}\b(?![\d-])"),
     "date": re.compile(
         rf"\b(?:(?:{_DAY}),?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})\.?(?:,?\s+(?:19|20)\d\d)?\b"
@@ -100,6 +118,7 @@ _MONEY_CUE = (
     r"money|cash|sell|sold|buy|bought|income|savings|deficit|surplus)"
 )
 _QUESTION_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("age", re.compile(r"\bhow old\b|\b(?:what|which) age\b")),
     (
         "duration",
         re.compile(
@@ -163,7 +182,8 @@ _QUESTION_RULES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 NAMED_TYPES = frozenset({"person", "org", "place"})
-NUMERIC_TYPES = frozenset({"money", "percent", "count", "score", "duration", "date"})
+NUMERIC_TYPES = frozenset({"money", "percent", "age", "count", "score", "duration", "date"})
+_AGE_IN_SPAN = re.compile(rf"{_AGE_OF_THINGS}|{_AGE_NUMBER}", re.IGNORECASE)
 
 
 def asked_type(question: str) -> str:
@@ -212,7 +232,7 @@ def typed_spans(sentence: str) -> list[Span]:
     """Every typed span in `sentence`, longest kinds first where they overlap."""
     spans: list[Span] = []
     taken: list[tuple[int, int]] = []
-    for kind in ("money", "percent", "duration", "date", "score", "count"):
+    for kind in ("money", "percent", "age", "duration", "date", "score", "count"):
         for m in _PATTERNS[kind].finditer(sentence):
             text = m.group(0).strip()
             if not text or (kind == "count" and text.lower() in {"a", "an", "half"}):
@@ -221,6 +241,9 @@ def typed_spans(sentence: str) -> list[Span]:
             if any(s < te and ts < e for ts, te in taken):
                 continue
             taken.append((s, e))
+            number = _AGE_IN_SPAN.search(sentence, s, e) if kind == "age" else None
+            if number:  # an age's span is its number: "77" of "died aged 77"
+                s, e = number.span()
             spans.append(Span(kind, s, e, sentence[s:e]))
     for span in _names(sentence):
         if not any(span.start < te and ts < span.end for ts, te in taken):
@@ -232,10 +255,12 @@ def matches(asked: str, span: Span) -> bool:
     """Whether `span` is of the kind `asked` for."""
     if asked in NAMED_TYPES:
         return span.kind == asked or span.kind == "name"
-    if asked == "count":
-        return span.kind in ("count", "money", "percent", "duration")
+    if asked == "count":  # "at 35" may be an age or a count
+        return span.kind in ("count", "money", "percent", "duration", "age")
     if asked == "percent":
         return span.kind == "percent"
+    if asked == "duration":  # "2.5 million years ago"
+        return span.kind in ("duration", "age")
     if asked == "date":
         return span.kind == "date"
     return span.kind == asked

@@ -108,13 +108,13 @@ def judge(
     The first of the top `CONSIDERED` sentences whose article mentions every year, number and
     name of the question is the one to answer from (`Verdict.sentence`): the best-scored
     sentence of a story about another year or another film gives way to the next one of the
-    story asked about. `article_text(passage)` gives the whole indexed text of the passage's
-    article; without it, the retrieved passages of the article stand for it. `query` is what
-    was searched: a follow-up's words are mostly in the earlier questions it leans on. The
-    evidence is the probability that the question is answerable (`FEATURES`, weighed by
-    `weights`, by default `answerability.json`); when no article meets the question, it is 0,
-    so that a threshold calibrated on `evidence` alone (`qabot eval --calibrate`) still
-    refuses it.
+    story asked about; for an age, the first of them that gives one. `article_text(passage)`
+    gives the whole indexed text of the passage's article; without it, the retrieved passages
+    of the article stand for it. `query` is what was searched: a follow-up's words are mostly in
+    the earlier questions it leans on. The evidence is the probability that the question is
+    answerable (`FEATURES`, weighed by `weights`, by default `answerability.json`); when no
+    article meets the question, it is 0, so that a threshold calibrated on `evidence` alone
+    (`qabot eval --calibrate`) still refuses it.
     """
     if not ranked:
         return Verdict(False, 0.0)
@@ -127,8 +127,12 @@ def judge(
             articles[s.passage.id] = _Article.of(s.passage, passages, article_text)
             lacks[s.passage.id] = articles[s.passage.id].unmet(needs)
         if not lacks[s.passage.id]:
-            best = s
-            break
+            best = best or s
+            # An age is asked for rarely and written in few ways, so a sentence that holds
+            # one beats a better-scored one that does not ("Jackson, a former minister").
+            if kind != "age" or s.answers:
+                best = s
+                break
     # A refusal names the closest article and what it lacks, even when a lower sentence of
     # another article met the question but is not good enough.
     missing = lacks[ranked[0].passage.id]
@@ -244,10 +248,12 @@ def _written(number: str) -> str:
 
 def _holds(sentence: Sentence, kind: str) -> bool:
     """Whether `sentence` holds a span of the asked kind; a sum may be asked as a share ("how
-    much more", "a fine of 10% of turnover")."""
+    much more", "a fine of 10% of turnover"), an age as a date ("born in 1950", "graves
+    dating to 1338")."""
     if sentence.answers:
         return True
-    return kind == "money" and any(s.kind == "percent" for s in typed_spans(sentence.text))
+    also = {"money": "percent", "age": "date"}.get(kind)
+    return any(s.kind == also for s in typed_spans(sentence.text))
 
 
 def _kind_words(kind: str) -> str:
@@ -255,6 +261,7 @@ def _kind_words(kind: str) -> str:
     return {
         "money": "a sum of money",
         "percent": "a percentage",
+        "age": "an age",
         "count": "a number",
         "score": "a score",
         "date": "a date",

@@ -19,6 +19,8 @@ from qabot.answer_types import asked_type, typed_spans
         ("What was the score against Blackburn?", "score"),
         ("When did he resign?", "date"),
         ("How many people died?", "count"),
+        ("How old is Patti Smith?", "age"),
+        ("At what age did he retire?", "age"),
         ("Where was the summit held?", "place"),
         ("Why did shares fall?", "reason"),
         ("What did the report say about the plan?", "other"),
@@ -44,3 +46,34 @@ def test_typed_spans_of_a_news_sentence() -> None:
         ("place", "New York"),
         ("score", "2-1"),
     } <= got
+
+
+@pytest.mark.parametrize(
+    ("sentence", "age"),
+    [
+        ("Mr Tanzi, 66, issued a statement through his lawyer.", "66"),
+        ("The 58-year-old US singer told The Observer.", "58"),
+        ("Rinus Michels has died aged 77.", "77"),
+        ("Mr Wong has been blind from the age of seven.", "seven"),
+        ("He joined the KGB as an idealistic 20 year-old.", "20"),
+        ("I was 18 when she was conceived.", "18"),
+        ("He moved to Warsaw when he was seven months old.", "seven"),
+        ("He retired at 35, his agent said.", "35"),
+        ("They found the 1.6-million-year-old skeleton.", "1.6-million"),
+        ("Fossils from 525 million years ago were found.", "525 million"),
+    ],
+)
+def test_an_age_is_the_number_of_how_news_copy_writes_one(sentence: str, age: str) -> None:
+    assert [s.text for s in typed_spans(sentence) if s.kind == "age"] == [age]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "They met at 10 Downing Street at 5pm.",
+        "Rates were held at 4.75% for a 20-year period.",
+        "The firm sold 2, 3 and 4 units.",
+    ],
+)
+def test_numbers_that_are_not_ages(sentence: str) -> None:
+    assert not [s for s in typed_spans(sentence) if s.kind == "age"]

@@ -124,3 +124,17 @@ def test_a_sentence_without_the_number_asked_for_takes_stronger_evidence() -> No
     lacking = judge(asked, [show, fine], (show.passage,), "money", threshold)
     assert not lacking.answerable and lacking.features is not None and lacking.features[-1] == 1
     assert 0 < lacking.evidence < threshold
+
+
+def test_a_question_about_an_age_is_answered_from_a_sentence_that_gives_one() -> None:
+    asked = "How old is Robert Jackson, the former minister who joined Labour?"
+    title = "Tory MP defects"
+    lead = _sentence("a.txt", title, "Robert Jackson, a former minister, joins Labour.", 0.6, "age")
+    aged = _sentence("a.txt", title, "Mr Jackson, 58, was a minister.", 0.4, "age")
+    verdict = judge(asked, [lead, aged], (lead.passage,), "age", 0.1, weights=SCORE_ONLY)
+    assert verdict.answerable and verdict.sentence is aged
+    verdict = judge(asked, [lead], (lead.passage,), "age", 0.1, weights=SCORE_ONLY)
+    assert not verdict.answerable
+    assert refusal_text(verdict).endswith("which does not mention an age.")
+    born = _sentence("a.txt", title, "Robert Jackson, born in 1946, joins Labour.", 0.6, "age")
+    assert judge(asked, [born], (born.passage,), "age", 0.1, weights=SCORE_ONLY).answerable
