@@ -12,22 +12,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NUM_WORD = (
+_CARDINAL = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
-    r"eighty|ninety|hundred|a dozen|dozens|hundreds|thousands|millions|half|a|an|several"
+    r"eighty|ninety"
 )
+_NUM_WORD = _CARDINAL + r"|hundred|a dozen|dozens|hundreds|thousands|millions|half|a|an|several"
 _MONTH = (
     r"January|February|March|April|May|June|July|August|September|October|November|December|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
 _DAY = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _SCALE = r"(?:\s?(?:bn|billion|m|million|trillion|tn|k|thousand)\b)?"
-_AGE_NUMBER = (
-    r"(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
-    r"seventy|eighty|ninety)"
-)
+_AGE_NUMBER = rf"(?:\d{{1,3}}|{_CARDINAL})"
 _AGE_OF_THINGS = r"\d[\d,.]*(?:[\s-](?:million|billion|thousand))?"  # "1.6-million-year-old"
 
 _PATTERNS: dict[str, re.Pattern[str]] = {

@@ -253,7 +253,7 @@ def _holds(sentence: Sentence, kind: str) -> bool:
     if sentence.answers:
         return True
     also = {"money": "percent", "age": "date"}.get(kind)
-    return any(s.kind == also for s in typed_spans(sentence.text))
+    return also is not None and any(s.kind == also for s in typed_spans(sentence.text))
 
 
 def _kind_words(kind: str) -> str:
