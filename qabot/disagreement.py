@@ -49,7 +49,7 @@ def value(span: Span) -> str:
     return "".join(_SCALES.get(w, _NUMBER_WORDS.get(w, w)) for w in pieces if w not in _PERCENT)
 
 
-def _same_article(a: Sentence, b: Sentence) -> bool:
+def same_article(a: Sentence, b: Sentence) -> bool:
     pa, pb = a.passage, b.passage
     return pa.source == pb.source or pa.source in pb.also_in or pb.source in pa.also_in
 
@@ -73,16 +73,16 @@ def rival(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
             cand.answers
             and cand.answers[0].kind == best.answers[0].kind
             and cand.features[_COVERAGE] >= SHARE * best.features[_COVERAGE]
-            and not _same_article(best, cand)
+            and not same_article(best, cand)
             and value(cand.answers[0]) not in {value(s) for s in best.answers}
             and value(best.answers[0]) not in {value(s) for s in cand.answers}
-            and _same_story(best, cand, asked)
+            and same_story(best, cand, asked)
         ):
             return cand
     return None
 
 
-def _same_story(a: Sentence, b: Sentence, asked: set[str]) -> bool:
+def same_story(a: Sentence, b: Sentence, asked: set[str]) -> bool:
     """Whether two sentences tell the same event: enough words in common besides the
     question's (`asked`; most sentences that answer one question share only its words)."""
     mine, theirs = set(terms(a.text)) - asked, set(terms(b.text)) - asked
@@ -97,10 +97,14 @@ def newest_first(sentences: Sequence[Sentence]) -> list[Sentence]:
 
 def note(sentences: Sequence[Sentence], citations: Sequence[Citation]) -> str:
     """The one line above an answer whose sources disagree: each value, where and when."""
-    parts = []
-    for s, c in zip(sentences, citations, strict=True):
-        where = c.meta.site or c.source
-        if c.meta.published:
-            where += f", {shown_date(c.meta.published)}"
-        parts.append(f"{' '.join(s.answers[0].text.split())} [{c.n}] ({where})")
+    parts = [
+        f"{' '.join(s.answers[0].text.split())} [{c.n}] ({where(c)})"
+        for s, c in zip(sentences, citations, strict=True)
+    ]
     return "Sources differ: " + "; ".join(parts) + "."
+
+
+def where(c: Citation) -> str:
+    """Where and when a citation's article says it: its site (else file) and date."""
+    said = c.meta.site or c.source
+    return f"{said}, {shown_date(c.meta.published)}" if c.meta.published else said

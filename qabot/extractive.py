@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
-from qabot import disagreement
+from qabot import agreement, disagreement
 from qabot.answer_reader import AnswerReader, reread
 from qabot.answerability import Verdict, judge, refusal_text
 from qabot.answerer import TokenFn
@@ -29,10 +30,12 @@ class ExtractiveAnswerer:
     answer reader (when given) rescores the best of them by reading each with the question; the
     best one whose article meets the question's years, numbers and names
     (`answerability.judge`) is quoted, and its probability is the evidence for answering at
-    all. A second sentence is added only when it comes from the same article and scores at
-    least `ADDS_RATIO` as well: a sentence from another story never reads as if it were the
-    same one. `scorer()` gives the scorer of the corpus as indexed now (its idf changes with
-    each ingest).
+    all. A second sentence is added when it comes from the same article and scores at least
+    `ADDS_RATIO` as well; from another article only under a note that names both, when the
+    two disagree (`disagreement`) or state the same value (`agreement`): a sentence from
+    another story never reads as if it were the same one. The same words in several files are
+    one citation. `scorer()` gives the scorer of the corpus as indexed now (its idf changes
+    with each ingest).
     """
 
     def __init__(
@@ -103,6 +106,7 @@ class ExtractiveAnswerer:
         best = ranked[0]
         evidence = verdict.evidence
         other = disagreement.rival(question, ranked)
+        ally = None
         if other is not None:
             chosen = disagreement.newest_first([best, other])
         else:
@@ -113,12 +117,18 @@ class ExtractiveAnswerer:
                 if _adds_to(best, cand):
                     chosen.append(cand)
             chosen.sort(key=lambda c: c.start)
+            if len(chosen) == 1 and self.max_sentences > 1:
+                ally = agreement.ally(question, ranked)
+                if ally is not None:
+                    chosen.append(ally)
         citations: list[Citation] = []
         parts: list[str] = []
         for cand in chosen:
             citation = self.verifier.cite(len(citations) + 1, cand.passage, cand.start, cand.end)
             if citation is None:
                 continue  # never show a quote that is not in the file as cited
+            if more := agreement.copies(cand, ranked):  # one citation names every copy
+                citation = replace(citation, also_in=(*citation.also_in, *more))
             citations.append(citation)
             parts.append(f"{' '.join(cand.text.split())} [{citation.n}]")
         if not citations:
@@ -128,6 +138,11 @@ class ExtractiveAnswerer:
         differ = other is not None and len(citations) == 2
         if differ:  # both values, newest first: never silently one of them
             short = " or ".join(c.answers[0].text for c in chosen)
+            notice = disagreement.note(chosen, citations)
+        elif ally is not None and len(citations) == 2:
+            notice = agreement.note(best, citations)
+        else:
+            notice = ""
         return Answer(
             question,
             query,
@@ -136,7 +151,7 @@ class ExtractiveAnswerer:
             retrieval.passages,
             refused=False,
             evidence=evidence,
-            notice=disagreement.note(chosen, citations) if differ else "",
+            notice=notice,
             short_answer=" ".join(short.split()),
         )
 

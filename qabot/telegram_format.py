@@ -50,13 +50,15 @@ def marked(text: str) -> str:
 
 
 def source_line(c: Citation | Passage, n: int | None = None) -> str:
-    """`[n] Title — Site, Author, 5 Jun 2022 — path:lines`, as in the terminal."""
+    """`[n] Title — Site, Author, 5 Jun 2022 — path:lines (also in other/file.txt)`, as in
+    the terminal."""
     head = f"<b>[{n}]</b> " if n is not None else ""
     if c.title:
         head += f"<b>{escape(c.title)}</b> — "
     if by := credit(c.meta):
         head += f"{escape(by)} — "
-    return f"{head}<code>{escape(location(c))}</code>"
+    also = f" (also in {escape(', '.join(c.also_in))})" if c.also_in else ""
+    return f"{head}<code>{escape(location(c))}</code>{also}"
 
 
 def render_answer(answer: Answer, quote_chars: int = 240) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from botapi_server import html_problems
 
@@ -53,6 +54,14 @@ def test_escape_and_answer_markup_are_valid_html() -> None:
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert "<code>dir/file_1.txt:1</code>" in html
     assert NASTY in visible_text(html)
+
+
+def test_a_citation_names_the_other_files_that_hold_its_words() -> None:
+    answer = _answer("Answer [1].", n_cites=1)
+    twin = replace(answer.citations[0], also_in=("tech/039.txt", "tech/<040>.txt"))
+    html = render_answer(replace(answer, citations=(twin,)))
+    assert html_problems(html) == []
+    assert "<code>dir/file_1.txt:1</code> (also in tech/039.txt, tech/&lt;040&gt;.txt)" in html
 
 
 def test_refusal_has_no_sources_block() -> None:

@@ -1,0 +1,64 @@
+"""Sources that agree: the quoted sentence, or the value it gives, in another article too.
+
+The mirror of `disagreement`. A sentence that another retrieved article holds word for word
+(a story filed twice, a paragraph reused in a later one) is one citation that names both
+files, as twin passages are (`retrieve.collapse_twins`), never the same words cited as [1] and
+[2]. And when another article states the same value about the same event ("Sandy Powell won
+the costume design Oscar"), it is quoted after the first under a one-line note naming both
+articles, so the second never reads as if it were the same story."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from qabot.disagreement import LIKELY, same_article, same_story, value, where
+from qabot.domain import Citation
+from qabot.sentence_scorer import Sentence
+from qabot.text import terms
+
+
+def _words(sentence: Sentence) -> str:
+    return " ".join(sentence.text.split())
+
+
+def copies(sentence: Sentence, ranked: Sequence[Sentence]) -> tuple[str, ...]:
+    """The other files among `ranked` that hold `sentence` word for word."""
+    own = {sentence.passage.source, *sentence.passage.also_in}
+    words = _words(sentence)
+    found: list[str] = []
+    for cand in ranked:
+        if cand.passage.source not in own and _words(cand) == words:
+            own.add(cand.passage.source)
+            found.append(cand.passage.source)
+    return tuple(found)
+
+
+def ally(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
+    """The best sentence of another article than `ranked[0]`'s that states its value about the
+    same event in other words; None when none does.
+
+    Likely enough to answer on its own and sharing words beyond the question's with the best
+    sentence, as a rival must (`disagreement.rival`), but stating the value the best states."""
+    if not ranked or not ranked[0].answers:
+        return None
+    best = ranked[0]
+    stated = value(best.answers[0])
+    asked = set(terms(question))
+    for cand in ranked[1:]:
+        if cand.score < LIKELY:
+            return None  # ranked best first: no later one is likely enough
+        if (
+            cand.answers
+            and value(cand.answers[0]) == stated
+            and not same_article(best, cand)
+            and _words(cand) != _words(best)
+            and same_story(best, cand, asked)
+        ):
+            return cand
+    return None
+
+
+def note(best: Sentence, citations: Sequence[Citation]) -> str:
+    """The one line above an answer two articles give: the value, and where each says it."""
+    said = "; ".join(f"[{c.n}] ({where(c)})" for c in citations)
+    return f'Two articles say "{" ".join(best.answers[0].text.split())}": {said}.'
