@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _CARDINAL = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -225,8 +226,11 @@ def _names(sentence: str) -> list[Span]:
     return out
 
 
-def typed_spans(sentence: str) -> list[Span]:
-    """Every typed span in `sentence`, longest kinds first where they overlap."""
+@lru_cache(maxsize=8192)
+def typed_spans(sentence: str) -> tuple[Span, ...]:
+    """Every typed span in `sentence`, longest kinds first where they overlap (remembered:
+    the reranker and the answerer read mostly the same sentences, and typing is most of the
+    sentence scorer's time)."""
     spans: list[Span] = []
     taken: list[tuple[int, int]] = []
     for kind in ("money", "percent", "age", "duration", "date", "score", "count"):
@@ -245,7 +249,7 @@ def typed_spans(sentence: str) -> list[Span]:
     for span in _names(sentence):
         if not any(span.start < te and ts < span.end for ts, te in taken):
             spans.append(span)
-    return spans
+    return tuple(spans)
 
 
 def matches(asked: str, span: Span) -> bool:

@@ -161,7 +161,7 @@ class SentenceScorer:
         self,
         q: Question,
         text: str,
-        spans: list[tuple[str, int, int]],
+        spans: tuple[tuple[str, int, int], ...],
         s_terms: set[str],
         around: set[str],
         total: float,

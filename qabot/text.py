@@ -135,14 +135,16 @@ def terms(text: str, stopwords: frozenset[str] = STOPWORDS) -> list[str]:
     return [stem(w) for w in _TOKEN.findall(index_text(text).lower()) if w not in stopwords]
 
 
-def term_spans(text: str) -> list[tuple[str, int, int]]:
-    """(stemmed term, start, end) for each content word of `text`: `terms` with offsets."""
+@lru_cache(maxsize=8192)
+def term_spans(text: str) -> tuple[tuple[str, int, int], ...]:
+    """(stemmed term, start, end) for each content word of `text`: `terms` with offsets
+    (remembered: the sentence scorer reads most sentences twice a question)."""
     stem = _stemmer()
-    return [
+    return tuple(
         (stem(w), m.start(), m.end())
         for m in _TOKEN.finditer(text)
         if (w := m.group(0).lower()) not in STOPWORDS
-    ]
+    )
 
 
 def indexed_text(title: str, text: str, title_words: int = 24) -> str:
