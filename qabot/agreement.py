@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qabot.disagreement import LIKELY, same_article, same_story, value, where
+from qabot.disagreement import accounts, value, where
 from qabot.domain import Citation
 from qabot.sentence_scorer import Sentence
-from qabot.text import terms
 
 
 def _words(sentence: Sentence) -> str:
@@ -39,21 +38,9 @@ def ally(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
 
     Likely enough to answer on its own and sharing words beyond the question's with the best
     sentence, as a rival must (`disagreement.rival`), but stating the value the best states."""
-    if not ranked or not ranked[0].answers:
-        return None
-    best = ranked[0]
-    stated = value(best.answers[0])
-    asked = set(terms(question))
-    for cand in ranked[1:]:
-        if cand.score < LIKELY:
-            return None  # ranked best first: no later one is likely enough
-        if (
-            cand.answers
-            and value(cand.answers[0]) == stated
-            and not same_article(best, cand)
-            and _words(cand) != _words(best)
-            and same_story(best, cand, asked)
-        ):
+    for cand in accounts(question, ranked):
+        best = ranked[0]
+        if value(cand.answers[0]) == value(best.answers[0]) and _words(cand) != _words(best):
             return cand
     return None
 

@@ -6,7 +6,7 @@ silently one of them."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from qabot.answer_types import NAMED_TYPES, Span
 from qabot.domain import Citation, shown_date
@@ -49,7 +49,7 @@ def value(span: Span) -> str:
     return "".join(_SCALES.get(w, _NUMBER_WORDS.get(w, w)) for w in pieces if w not in _PERCENT)
 
 
-def same_article(a: Sentence, b: Sentence) -> bool:
+def _same_article(a: Sentence, b: Sentence) -> bool:
     pa, pb = a.passage, b.passage
     return pa.source == pb.source or pa.source in pb.also_in or pb.source in pa.also_in
 
@@ -62,27 +62,34 @@ def rival(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
     and shares words beyond the question's with the best sentence (the same event told
     twice). "Another value": neither sentence states the other's (a sentence giving
     "18 years and 185 days" agrees with one giving "18 years")."""
-    if not ranked or not ranked[0].answers:
-        return None
-    best = ranked[0]
-    asked = set(terms(question))
-    for cand in ranked[1:]:
-        if cand.score < LIKELY:
-            return None  # ranked best first: no later one is likely enough
+    for cand in accounts(question, ranked):
+        best = ranked[0]
         if (
-            cand.answers
-            and cand.answers[0].kind == best.answers[0].kind
+            cand.answers[0].kind == best.answers[0].kind
             and cand.features[_COVERAGE] >= SHARE * best.features[_COVERAGE]
-            and not same_article(best, cand)
             and value(cand.answers[0]) not in {value(s) for s in best.answers}
             and value(best.answers[0]) not in {value(s) for s in cand.answers}
-            and same_story(best, cand, asked)
         ):
             return cand
     return None
 
 
-def same_story(a: Sentence, b: Sentence, asked: set[str]) -> bool:
+def accounts(question: str, ranked: Sequence[Sentence]) -> Iterator[Sentence]:
+    """The sentences after `ranked[0]`, best first, that tell its event in another article and
+    state a value: likely enough to answer on their own, and sharing words beyond the
+    question's with it. Nothing when the first states no value."""
+    if not ranked or not ranked[0].answers:
+        return
+    best = ranked[0]
+    asked = set(terms(question))
+    for cand in ranked[1:]:
+        if cand.score < LIKELY:
+            return  # ranked best first: no later one is likely enough
+        if cand.answers and not _same_article(best, cand) and _same_story(best, cand, asked):
+            yield cand
+
+
+def _same_story(a: Sentence, b: Sentence, asked: set[str]) -> bool:
     """Whether two sentences tell the same event: enough words in common besides the
     question's (`asked`; most sentences that answer one question share only its words)."""
     mine, theirs = set(terms(a.text)) - asked, set(terms(b.text)) - asked
