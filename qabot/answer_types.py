@@ -97,14 +97,16 @@ _ORG_WORD = re.compile(
     r"Federation|Union|Council|Commission|Committee|Office|Department|Ministry|Agency|Authority|"
     r"Board|Institute|University|College|School|Party|Parliament|Assembly|Court|Service|"
     r"Organisation|Organization|Society|League|Club|United|City|Rovers|Athletic|Wanderers|"
-    r"Albion|FC|RFU|FA|UN|EU|BBC|ITV|IMF|WTO|Nasa|Google|Microsoft|Apple|Sony|Nintendo)\b"
+    r"Albion|FC|RFU|FA|UN|EU|BBC|ITV|IMF|WTO|Nasa|Navy|Army|Police|Government|Google|Microsoft|"
+    r"Apple|Sony|Nintendo)\b"
 )
 _PLACE_BEFORE = re.compile(
     r"\b(?:in|at|from|to|near|across|into|outside|inside|around)\s+(?:the\s+)?$"
 )
 _PLACE_SUFFIX = re.compile(
     r"\b(?:Stadium|Park|Arena|Road|Street|Centre|Center|Hall|Square|Island|Islands|River|"
-    r"Valley|County|Province|Republic|Kingdom|States|Bay|Coast|Mountains?)\b"
+    r"Valley|County|Province|Republic|Kingdom|States|Bay|Coast|Mountains?|Straits?|Sea|Ocean|Gulf|"
+    r"Lake|Peninsula|Canal|Desert|Airport)\b"
 )
 
 # What the question asks for, in order: the first rule that matches wins.

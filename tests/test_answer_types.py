@@ -48,6 +48,22 @@ def test_typed_spans_of_a_news_sentence() -> None:
     } <= got
 
 
+def test_seas_straits_and_armed_forces_are_not_people() -> None:
+    # Two capitalised words read as a person unless a word marks a place or a body: the
+    # seeds' "name of the Russian navy's flagship" was answered with "Bosphorus Strait".
+    sentence = (
+        "Three Russian Navy amphibious assault ships also have crossed through the Bosphorus "
+        "Strait from the Black Sea to the Mediterranean Sea."
+    )
+    got = {(s.kind, s.text) for s in typed_spans(sentence)}
+    assert {
+        ("org", "Russian Navy"),
+        ("place", "Bosphorus Strait"),
+        ("place", "Black Sea"),
+        ("place", "Mediterranean Sea"),
+    } == got
+
+
 @pytest.mark.parametrize(
     ("sentence", "age"),
     [
