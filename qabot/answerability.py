@@ -78,6 +78,49 @@ class Verdict:
     features: np.ndarray | None = None  # `FEATURES` of the sentence weighed, when one was
 
 
+@dataclass(frozen=True)
+class Relation:
+    """A fact about a person that a question asks for and a sentence must state in words:
+    where they were born, where they studied."""
+
+    words: str  # how a refusal names it: "...which does not mention where they were born."
+    question: re.Pattern[str]
+    sentence: re.Pattern[str]
+    kinds: frozenset[str]  # the asked kinds it applies to: "when was X born" is a date
+
+    @staticmethod
+    def asked(question: str, kind: str) -> Relation | None:
+        return next(
+            (r for r in _RELATIONS if kind in r.kinds and r.question.search(question)), None
+        )
+
+    def states(self, sentence: str) -> bool:
+        return self.sentence.search(sentence) is not None
+
+
+_RELATIONS = (
+    Relation(
+        "where they were born",
+        re.compile(r"(?<!-)\bborn\b|\bbirthplace\b", re.IGNORECASE),
+        re.compile(r"(?<!-)\bborn\b|\bnative of\b|\bbirthplace\b|\bgrew up\b", re.IGNORECASE),
+        frozenset({"place"}),
+    ),
+    Relation(
+        "where they studied",
+        re.compile(
+            r"\b(?:which|what) (?:school|university|college)\b[^?]*\b(?:attend|go to|went to"
+            r"|stud(?:y|ied)|educated|graduate)|\bwhere did [^?]*\b(?:study|go to school)\b"
+            r"|\bwhere (?:was|were) [^?]*\beducated\b",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\b(?:school|university|college|educated|graduat\w*|studied|alumn\w*)\b", re.IGNORECASE
+        ),
+        frozenset({"place", "org", "other"}),
+    ),
+)
+
+
 def constraints(question: str) -> list[str]:
     """The years, numbers and names a question is about, as written in it."""
     found = [m.group(0).rstrip(".,") for m in _YEAR_OR_NUMBER.finditer(question)]
@@ -119,6 +162,7 @@ def judge(
     if not ranked:
         return Verdict(False, 0.0)
     needs = constraints(question)
+    relation = Relation.asked(question, kind)
     articles: dict[str, _Article] = {}  # passage id -> its article, read once a passage
     lacks: dict[str, str] = {}  # passage id -> what its article does not mention
     best = None
@@ -129,8 +173,9 @@ def judge(
         if not lacks[s.passage.id]:
             best = best or s
             # An age is asked for rarely and written in few ways, so a sentence that holds
-            # one beats a better-scored one that does not ("Jackson, a former minister").
-            if kind != "age" or s.answers:
+            # one beats a better-scored one that does not ("Jackson, a former minister");
+            # so does one that says where someone was born or studied, when that is asked.
+            if (kind != "age" or s.answers) and (relation is None or relation.states(s.text)):
                 best = s
                 break
     # A refusal names the closest article and what it lacks, even when a lower sentence of
@@ -143,6 +188,10 @@ def judge(
     # so only a missing number refuses on its own.
     if kind in NUMERIC_TYPES and not any(_holds(s, kind) for s in [best, *ranked[:3]]):
         return Verdict(False, 0.0, missing or _kind_words(kind), closest)
+    # News seldom says where someone was born or went to school: a sentence that does not
+    # say it does not answer it, however close ("Paver, who lives in London").
+    if relation is not None and not relation.states(best.text):
+        return Verdict(False, 0.0, missing or relation.words, closest)
     article = articles[best.passage.id]
     x = features(question, query or question, best, article, needs, kind)
     w, b = weights if weights is not None else load_weights(WEIGHTS_FILE, FEATURES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qabot.answer_types import typed_spans
+from qabot.answer_types import asked_type, typed_spans
 from qabot.answerability import FEATURES as ANSWERABILITY
 from qabot.answerability import constraints, judge, refusal_text
 from qabot.domain import Passage
@@ -138,3 +138,42 @@ def test_a_question_about_an_age_is_answered_from_a_sentence_that_gives_one() ->
     assert refusal_text(verdict).endswith("which does not mention an age.")
     born = _sentence("a.txt", title, "Robert Jackson, born in 1946, joins Labour.", 0.6, "age")
     assert judge(asked, [born], (born.passage,), "age", 0.1, weights=SCORE_ONLY).answerable
+
+
+@pytest.mark.parametrize(
+    ("asked", "states", "lives"),
+    [
+        (
+            "Where was Wolf Brother author Michelle Paver born?",
+            "Michelle Paver was born in Malawi and grew up in Wimbledon.",
+            "Paver, who lives in London, is the author of Wolf Brother.",
+        ),
+        (
+            "Which university did Ricky Gervais study at?",
+            "Ricky Gervais studied philosophy at University College London.",
+            "Ricky Gervais is writing an episode of The Simpsons in the US.",
+        ),
+    ],
+)
+def test_where_someone_was_born_or_studied_is_answered_only_where_it_is_said(
+    asked: str, states: str, lives: str
+) -> None:
+    kind = asked_type(asked)
+    said = _sentence("a.txt", "Writer", states, 0.4, kind)
+    other = _sentence("a.txt", "Writer", lives, 0.6, kind)
+    verdict = judge(asked, [other, said], (other.passage,), kind, 0.1, weights=SCORE_ONLY)
+    assert verdict.answerable and verdict.sentence is said
+    verdict = judge(asked, [other], (other.passage,), kind, 0.1, weights=SCORE_ONLY)
+    assert not verdict.answerable
+    assert refusal_text(verdict).endswith(
+        "which does not mention where they were born."
+        if "born" in asked
+        else "which does not mention where they studied."
+    )
+
+
+def test_born_elsewhere_in_a_question_asks_no_birthplace() -> None:
+    asked = "Which Russian-born designer made the rug?"
+    rug = _sentence("a.txt", "Rugs", "The rug is by the Russian Serge Chermayeff.", 0.6, "person")
+    kind = asked_type(asked)
+    assert judge(asked, [rug], (rug.passage,), kind, 0.1, weights=SCORE_ONLY).answerable
