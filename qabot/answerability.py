@@ -5,7 +5,8 @@ tell "about the same story" from "answers the question". A question is answered 
 of the top sentences whose article mentions every year, number and name the question is about
 (a question about 2007 is not answered by a 2004 story), and only when (1) a top sentence holds
 a span of the asked kind when the question asks for a number (a sum for "how much did it cost",
-a date for "when") and (2) the probability that the question is answerable at all is at least
+a date for "when"), or says where someone was born or studied when that is asked (news
+seldom does), and (2) the probability that the question is answerable at all is at least
 the threshold. That probability is a logistic regression (`answerability.json`, fitted on the
 BBC training questions by `benchmarks/train_answerability.py`) over the sentence's own
 probability of holding the answer and what marks a near-topic question the story does not
@@ -151,7 +152,8 @@ def judge(
     The first of the top `CONSIDERED` sentences whose article mentions every year, number and
     name of the question is the one to answer from (`Verdict.sentence`): the best-scored
     sentence of a story about another year or another film gives way to the next one of the
-    story asked about; for an age, the first of them that gives one. `article_text(passage)`
+    story asked about; for an age, the first of them that gives one, and for where someone was
+    born or studied, the first that says so (`Relation`). `article_text(passage)`
     gives the whole indexed text of the passage's article; without it, the retrieved passages
     of the article stand for it. `query` is what was searched: a follow-up's words are mostly in
     the earlier questions it leans on. The evidence is the probability that the question is
