@@ -141,22 +141,24 @@ def test_a_question_about_an_age_is_answered_from_a_sentence_that_gives_one() ->
 
 
 @pytest.mark.parametrize(
-    ("asked", "states", "lives"),
+    ("asked", "states", "lives", "missing"),
     [
         (
             "Where was Wolf Brother author Michelle Paver born?",
             "Michelle Paver was born in Malawi and grew up in Wimbledon.",
             "Paver, who lives in London, is the author of Wolf Brother.",
+            "where they were born",
         ),
         (
             "Which university did Ricky Gervais study at?",
             "Ricky Gervais studied philosophy at University College London.",
             "Ricky Gervais is writing an episode of The Simpsons in the US.",
+            "where they studied",
         ),
     ],
 )
 def test_where_someone_was_born_or_studied_is_answered_only_where_it_is_said(
-    asked: str, states: str, lives: str
+    asked: str, states: str, lives: str, missing: str
 ) -> None:
     kind = asked_type(asked)
     said = _sentence("a.txt", "Writer", states, 0.4, kind)
@@ -165,11 +167,7 @@ def test_where_someone_was_born_or_studied_is_answered_only_where_it_is_said(
     assert verdict.answerable and verdict.sentence is said
     verdict = judge(asked, [other], (other.passage,), kind, 0.1, weights=SCORE_ONLY)
     assert not verdict.answerable
-    assert refusal_text(verdict).endswith(
-        "which does not mention where they were born."
-        if "born" in asked
-        else "which does not mention where they studied."
-    )
+    assert refusal_text(verdict).endswith(f"which does not mention {missing}.")
 
 
 def test_born_elsewhere_in_a_question_asks_no_birthplace() -> None:
