@@ -53,6 +53,11 @@ class PassageIndex:
         self._articles: tuple[object, dict[str, list[Passage]]] = (None, {})
 
     @property
+    def generation(self) -> str | None:
+        """The store generation the loaded passages come from (None before the first load)."""
+        return self._generation
+
+    @property
     def _snapshot_dir(self) -> Path:
         return self.settings.snapshot_dir / self.store.live_name
 

@@ -55,6 +55,8 @@ class QA:
         )
         self.verifier = CitationVerifier(settings.corpus_dir)
         self._scorer_cache: SentenceScorer | None = None
+        #: (query, k, dates, generation) -> the article found first for it (`_story_of`)
+        self._found_first: dict[tuple[object, ...], str | None] = {}
         self.extractive = ExtractiveAnswerer(
             self.verifier,
             self._scorer,
@@ -176,18 +178,32 @@ class QA:
         training scripts label the same search."""
         query = self.answerer().condense(question, history)
         retrieval = self.retrieve(query, k, dates)
+        self._remember_first(query, k, dates, retrieval)
         if earlier := leaned_on(question, list(history)):
-            retrieval = self._stay_in_story(retrieval, earlier[0], k, dates)
+            # A follow-up stays in the story the conversation is about: the article found
+            # first for the earlier question it leans on comes first again, and the answerer
+            # prefers its sentences ("How old is she?" after a question about one actress).
+            if story := self._story_of(earlier[0], k, dates):
+                retrieval = retrieval.staying_in(story)
         return query, retrieval
 
-    def _stay_in_story(
-        self, retrieval: Retrieval, earlier: str, k: int | None, dates: DateRange | None
-    ) -> Retrieval:
-        """A follow-up stays in the story the conversation is about: the article found first
-        for the `earlier` question it leans on comes first again, if found, and the answerer
-        prefers its sentences ("How old is she?" after a question about one actress)."""
-        found = self.retrieve(earlier, k, dates).passages
-        return retrieval.staying_in(found[0].source) if found else retrieval
+    def _story_of(self, question: str, k: int | None, dates: DateRange | None) -> str | None:
+        """The article found first for `question`. In a chat it was mostly asked just before,
+        so it is remembered rather than searched again (a follow-up then costs one search)."""
+        key = (question, k, dates, self.index.generation)
+        if key in self._found_first:
+            return self._found_first[key]
+        return self._remember_first(question, k, dates, self.retrieve(question, k, dates))
+
+    def _remember_first(
+        self, query: str, k: int | None, dates: DateRange | None, retrieval: Retrieval
+    ) -> str | None:
+        """The source of the first passage `query` found, remembered for `_story_of`."""
+        if len(self._found_first) >= 512:
+            self._found_first.clear()
+        first = retrieval.passages[0].source if retrieval.passages else None
+        self._found_first[query, k, dates, self.index.generation] = first
+        return first
 
     def articles(self) -> list[tuple[str, str]]:
         """(source, title) of every article in the loaded index, by file name (what a front

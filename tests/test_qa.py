@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 from qabot.llm import LLMAnswerer
 from qabot.qa import QA
+from qabot.retrieve import Retrieval
 from qabot.settings import Settings
 from tests.common import CARTER, COOK
 
@@ -14,6 +18,31 @@ def test_follow_up_uses_history(seeded_qa: QA) -> None:
     answer = seeded_qa.ask("How long did they talk?", ["Who did Ash Carter speak to by telephone?"])
     assert answer.query == "Who did Ash Carter speak to by telephone? How long did they talk?"
     assert "50-minute" in answer.text
+    assert answer.citations[0].source == CARTER
+
+
+def test_a_follow_up_searches_once_when_its_earlier_question_was_just_asked(
+    seeded_qa: QA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The article the earlier question found first is remembered; a follow-up to a question
+    not asked here searches for it again, and stays in the same story."""
+    searched: list[str] = []
+    retrieve = seeded_qa.retrieve
+
+    def counting(query: str, *args: Any) -> Retrieval:
+        searched.append(query)
+        return retrieve(query, *args)
+
+    earlier = "Who did Ash Carter speak to by telephone?"
+    seeded_qa.ask(earlier)
+    monkeypatch.setattr(seeded_qa, "retrieve", counting)
+    answer = seeded_qa.ask("How long did they talk?", [earlier])
+    assert searched == [f"{earlier} How long did they talk?"]
+    assert "50-minute" in answer.text and answer.citations[0].source == CARTER
+    searched.clear()
+    unasked = "Who did Ash Carter phone?"
+    answer = seeded_qa.ask("How long did they talk?", [unasked])
+    assert searched == [f"{unasked} How long did they talk?", unasked]
     assert answer.citations[0].source == CARTER
 
 
