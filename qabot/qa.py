@@ -179,12 +179,13 @@ class QA:
         query = self.answerer().condense(question, history)
         retrieval = self.retrieve(query, k, dates)
         self._remember_first(query, k, dates, retrieval)
-        if earlier := leaned_on(question, list(history)):
-            # A follow-up stays in the story the conversation is about: the article found
-            # first for the earlier question it leans on comes first again, and the answerer
-            # prefers its sentences ("How old is she?" after a question about one actress).
-            if story := self._story_of(earlier[0], k, dates):
-                retrieval = retrieval.staying_in(story)
+        # A follow-up stays in the story the conversation is about: the article found first
+        # for the earlier question it leans on comes first again, and the answerer prefers its
+        # sentences ("How old is she?" after a question about one actress).
+        if (earlier := leaned_on(question, list(history))) and (
+            story := self._story_of(earlier[0], k, dates)
+        ):
+            retrieval = retrieval.staying_in(story)
         return query, retrieval
 
     def _story_of(self, question: str, k: int | None, dates: DateRange | None) -> str | None:
