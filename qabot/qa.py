@@ -55,8 +55,9 @@ class QA:
         )
         self.verifier = CitationVerifier(settings.corpus_dir)
         self._scorer_cache: SentenceScorer | None = None
-        #: (query, k, dates, generation) -> the article found first for it (`_story_of`)
-        self._found_first: dict[tuple[object, ...], str | None] = {}
+        #: (query, k, dates, generation) -> the article found first for it, "" for none
+        #: (`_story_of`)
+        self._found_first: dict[tuple[object, ...], str] = {}
         self.extractive = ExtractiveAnswerer(
             self.verifier,
             self._scorer,
@@ -188,21 +189,23 @@ class QA:
             retrieval = retrieval.staying_in(story)
         return query, retrieval
 
-    def _story_of(self, question: str, k: int | None, dates: DateRange | None) -> str | None:
-        """The article found first for `question`. In a chat it was mostly asked just before,
-        so it is remembered rather than searched again (a follow-up then costs one search)."""
-        key = (question, k, dates, self.index.generation)
-        if key in self._found_first:
-            return self._found_first[key]
-        return self._remember_first(question, k, dates, self.retrieve(question, k, dates))
+    def _story_of(self, question: str, k: int | None, dates: DateRange | None) -> str:
+        """The article found first for `question` ("" for none). In a chat it was mostly asked
+        just before, so it is remembered rather than searched again (a follow-up then costs
+        one search). One lookup, not a test and a read: the Telegram bot answers chats in
+        threads, and another may clear the memory between the two."""
+        story = self._found_first.get((question, k, dates, self.index.generation))
+        if story is None:
+            story = self._remember_first(question, k, dates, self.retrieve(question, k, dates))
+        return story
 
     def _remember_first(
         self, query: str, k: int | None, dates: DateRange | None, retrieval: Retrieval
-    ) -> str | None:
+    ) -> str:
         """The source of the first passage `query` found, remembered for `_story_of`."""
         if len(self._found_first) >= 512:
             self._found_first.clear()
-        first = retrieval.passages[0].source if retrieval.passages else None
+        first = retrieval.passages[0].source if retrieval.passages else ""
         self._found_first[query, k, dates, self.index.generation] = first
         return first
 
