@@ -195,6 +195,22 @@ def asked_type(question: str) -> str:
     return "other"
 
 
+#: "Which *football club*…", "the name of the *ship*": the words naming the category the
+#: question asks a member of (lower-case words only; at most two, up to a verb or "of")
+_CATEGORY = re.compile(
+    r"\b(?:[Ww]hich|[Ww]hat|name of(?: the| his| her| its| their)?)((?:\s+(?!(?:is|was|are|were|"
+    r"did|does|do|has|have|had|will|would|can|could|of|the|a|an|that|who|which|in|on|at|for|to|"
+    r"by|with)\b)[a-z][\w'’-]*){1,2})"
+)
+
+
+def category_words(question: str) -> str:
+    """The words of `question` that name the category of what it asks for ("Which stadium
+    is…" -> "stadium"). A name of that kind may hold them ("Sydney's Olympic Stadium"), and
+    is still new to the question."""
+    return " ".join(m.group(1).strip() for m in _CATEGORY.finditer(question.replace("\n", " ")))
+
+
 @dataclass(frozen=True)
 class Span:
     kind: str

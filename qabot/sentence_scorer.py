@@ -18,7 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from qabot.answer_types import NAMED_TYPES, Span, asked_type, matches, typed_spans
+from qabot.answer_types import (
+    NAMED_TYPES,
+    Span,
+    asked_type,
+    category_words,
+    matches,
+    typed_spans,
+)
 from qabot.domain import Passage
 from qabot.text import split_sentences, term_spans, terms
 
@@ -68,7 +75,8 @@ class Question:
     weights: dict[str, float]  # stemmed term -> weight
     named: frozenset[str]  # terms from capitalised words of the question
     pairs: frozenset[tuple[str, str]]
-    asked_terms: frozenset[str]  # stemmed words of the question itself, for span novelty
+    asked_terms: frozenset[str]  # stemmed words of the question itself (not those naming
+    # the asked-for category), for span novelty
 
 
 def sigmoid(x: float) -> float:
@@ -115,7 +123,10 @@ class SentenceScorer:
         named = frozenset(
             t for w in question.split()[1:] if w[:1].isupper() or w[:1].isdigit() for t in terms(w)
         )
-        return Question(question, asked_type(question), weights, named, pairs, frozenset(now))
+        # A name is not the answer when the question already holds it, but the words naming
+        # what is asked for do not count: "Sydney's Olympic Stadium" answers "Which stadium…".
+        asked = frozenset(now) - frozenset(terms(category_words(question)))
+        return Question(question, asked_type(question), weights, named, pairs, asked)
 
     def sentences(
         self,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qabot.answer_types import asked_type, typed_spans
+from qabot.answer_types import asked_type, category_words, typed_spans
+from qabot.domain import Passage
+from qabot.sentence_scorer import SentenceScorer
 
 
 @pytest.mark.parametrize(
@@ -28,6 +30,41 @@ from qabot.answer_types import asked_type, typed_spans
 )
 def test_asked_type(question: str, kind: str) -> None:
     assert asked_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("Which stadium is the most likely venue for the match?", "stadium"),
+        ("Which football club did he join?", "football club"),
+        ("What is the name of the club that signed him?", "club"),
+        ("In which city was he born?", "city"),
+        ("Which Arsenal player scored?", ""),  # a name, not a category
+        ("What did Carter say?", ""),
+        ("Who did Carter talk to?", ""),
+    ],
+)
+def test_category_words(question: str, words: str) -> None:
+    assert category_words(question) == words
+
+
+def test_a_name_holding_the_asked_category_is_still_an_answer() -> None:
+    """ "Sydney's Olympic Stadium" answers "Which stadium…"; "Sydney" would not answer "Which
+    venue in Sydney…"."""
+    scorer = SentenceScorer(lambda term: 1.0)
+    sentence = (
+        "The date is yet to be decided but the most likely venue is Sydney's Olympic Stadium."
+    )
+    passage = Passage("a", "a.txt", "Sydney to host game", sentence, 0, len(sentence), 1, 1)
+
+    def answers(question: str) -> list[str]:
+        q = scorer.question(question, question)
+        return [a.text for s in scorer.sentences(q, (passage,), {}) for a in s.answers]
+
+    assert answers("Which stadium is the most likely venue for the match?") == [
+        "Sydney's Olympic Stadium"
+    ]
+    assert answers("Which venue in Sydney is the most likely for the match?") == []
 
 
 def test_typed_spans_of_a_news_sentence() -> None:
