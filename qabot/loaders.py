@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -184,9 +185,12 @@ def load_document(path: Path, source: str, data: bytes | None = None) -> Documen
     headline, spans = clean(text, not_text)
     if not spans:
         raise SkipFile("no article text after removing page chrome")
+    title = title or headline or ("" if suffix in HTML_SUFFIXES else _title_line(text, not_text))
+    if suffix not in HTML_SUFFIXES:  # saved text keeps entities: "&#163;1.8m fine for Viacom"
+        title = unescape(title)
     return Document(
         source=source,
-        title=title or headline or ("" if suffix in HTML_SUFFIXES else _title_line(text, not_text)),
+        title=title,
         text=text,
         spans=spans,
         file_hash=digest,

@@ -50,6 +50,16 @@ def test_spans_are_offsets_into_the_original_file() -> None:
         assert lines[doc.line_of(start) - 1].strip().startswith(raw[start:end].split("\n")[0])
 
 
+def test_a_text_headline_shows_its_html_entities_as_characters(tmp_path: Path) -> None:
+    """BBC's saved text writes "&#163;1.8m indecency fine for Viacom"; the quote stays as
+    written, the title shown on a citation is read."""
+    raw = "&#163;1.8m indecency fine for Viacom\n\nMedia giant Viacom has paid out $3.5m.\n"
+    (tmp_path / "199.txt").write_text(raw, encoding="utf-8")
+    doc = load_document(tmp_path / "199.txt", "199.txt")
+    assert doc.title == "£1.8m indecency fine for Viacom"
+    assert doc.text == raw
+
+
 def test_article_without_headline_keeps_all_lines_and_has_no_title() -> None:
     doc = load_document(SEEDS / COOK, COOK)
     assert doc.spans == ((0, len(doc.text.rstrip())),)
