@@ -196,7 +196,8 @@ def asked_type(question: str) -> str:
 
 
 #: "Which *football club*…", "the name of the *ship*": the words naming the category the
-#: question asks a member of (lower-case words only; at most two, up to a verb or "of")
+#: question asks a member of (at most two lower-case words, up to an auxiliary, article or
+#: preposition; a verb may slip in: "Which party won" -> "party won")
 _CATEGORY = re.compile(
     r"\b(?:[Ww]hich|[Ww]hat|name of(?: the| his| her| its| their)?)((?:\s+(?!(?:is|was|are|were|"
     r"did|does|do|has|have|had|will|would|can|could|of|the|a|an|that|who|which|in|on|at|for|to|"
@@ -208,7 +209,7 @@ def category_words(question: str) -> str:
     """The words of `question` that name the category of what it asks for ("Which stadium
     is…" -> "stadium"). A name of that kind may hold them ("Sydney's Olympic Stadium"), and
     is still new to the question."""
-    return " ".join(m.group(1).strip() for m in _CATEGORY.finditer(question.replace("\n", " ")))
+    return " ".join(m.group(1).strip() for m in _CATEGORY.finditer(question))
 
 
 @dataclass(frozen=True)

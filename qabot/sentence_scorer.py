@@ -75,8 +75,9 @@ class Question:
     weights: dict[str, float]  # stemmed term -> weight
     named: frozenset[str]  # terms from capitalised words of the question
     pairs: frozenset[tuple[str, str]]
-    asked_terms: frozenset[str]  # stemmed words of the question itself (not those naming
-    # the asked-for category), for span novelty
+    #: stemmed words of the question itself, for span novelty (not those naming the category
+    #: asked for: "which *stadium*")
+    asked_terms: frozenset[str]
 
 
 def sigmoid(x: float) -> float:

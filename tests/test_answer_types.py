@@ -49,8 +49,8 @@ def test_category_words(question: str, words: str) -> None:
 
 
 def test_a_name_holding_the_asked_category_is_still_an_answer() -> None:
-    """ "Sydney's Olympic Stadium" answers "Which stadium…"; "Sydney" would not answer "Which
-    venue in Sydney…"."""
+    """ "Sydney's Olympic Stadium" answers "Which stadium…", though the question says
+    "stadium"; a name holding a name the question gives ("…venue in Sydney…") still does not."""
     scorer = SentenceScorer(lambda term: 1.0)
     sentence = (
         "The date is yet to be decided but the most likely venue is Sydney's Olympic Stadium."
