@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from string import ascii_lowercase
 
 import numpy as np
 
@@ -44,11 +45,28 @@ FEATURES = (
 _YEAR_OR_NUMBER = re.compile(
     r"(?<![\w£$€.,/])(?:(?:19|20)\d\d[-–](?:\d\d){1,2}(?!\d)|\d[\d,./]*\d|\d)(?![\w/])"
 )
-_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:an|ian|ese|ish|i)$")
+_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ans?|ese|ish|i)$")  # not "Paris": "-is" ends names too
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _ANY_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _SEASON = re.compile(r"^((?:19|20)\d\d)[-/–](\d{1,2}|(?:19|20)\d\d)$")
-_CAPITALISED = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'’.-]*)*")
+# a name's word starts with a capital, or with one or two small letters before it ("eBay",
+# "iTunes"); a capital inside a word ("8Mb") starts none
+_NAME_WORD = r"(?<![\w'’])(?:[a-z]{1,2}(?=[A-Z]))?[A-Z][\w'’.-]*"
+_CAPITALISED = re.compile(rf"{_NAME_WORD}(?:\s+(?:of\s+|the\s+|de\s+)?{_NAME_WORD})*")
+_NAME_LINK = frozenset({"of", "the", "de"})
+#: names news writes in other words: "America" as "US", "Tory" as "Conservative" (a name of
+#: three words or more is also met by its initials)
+_ALSO_WRITTEN = {
+    "america": ("US", "USA", "United States"),
+    "united states": ("US", "USA", "America"),
+    "united kingdom": ("UK", "Britain"),
+    "united nations": ("UN",),
+    "european union": ("EU",),
+    "tory": ("Conservative",),
+    "tories": ("Conservative",),
+    "conservative": ("Tory", "Tories"),
+    "conservatives": ("Tory", "Tories"),
+}
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
 _SUCCESSION = re.compile(
     r"^(?:who|which \w+) (?:succeeded|replaced|took over from)\b|\b(?:successor|replacement)\b",
@@ -257,6 +275,16 @@ class _Article:
     def writes(self, number: str) -> bool:
         return re.search(rf"(?<![\d]){_written(number)}(?![\d])", self.text) is not None
 
+    def calls(self, name: str) -> bool:
+        """Whether the article writes `name` otherwise: as news often does (`_ALSO_WRITTEN`),
+        or by its initials when it has three words or more ("Child Support Agency" as "CSA";
+        two initials, "DS", are too often another name's)."""
+        words = [w for w in name.split() if w not in _NAME_LINK]
+        others = _ALSO_WRITTEN.get(name.lower(), ())
+        if len(words) > 2:
+            others = (*others, "".join(w[0] for w in words).upper())
+        return any(re.search(rf"(?<!\w){re.escape(o)}(?!\w)", self.text) for o in others)
+
     def assumed(self, needs: list[str]) -> str:
         """The first year of `needs` that the article does not write (`unmet` may let it pass)."""
         return next((c for c in needs if _YEAR.match(c) and not self.writes(c)), "")
@@ -277,9 +305,10 @@ class _Article:
                     if not years or int(c) == max(years) + 1:
                         continue
                 return c
-            if (c.isupper() and len(c) <= 4) or _DEMONYM.match(c):
-                continue  # spelt otherwise: "UN" / "United Nations", "American" / "US"
-            if not any(self.uses(t) for t in terms(c)):
+            if (c.lstrip(ascii_lowercase).isupper() and len(c) <= 4) or _DEMONYM.match(c):
+                continue  # spelt otherwise: "UN" / "United Nations", "American" / "US" (and
+                # an acronym of small and capital letters, "vBNS", is often mistyped)
+            if not any(self.uses(t) for t in terms(c)) and not self.calls(c):
                 return c
         return ""
 

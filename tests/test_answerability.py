@@ -25,6 +25,29 @@ def test_constraints_are_years_numbers_and_names() -> None:
     ]
     assert constraints("Who won the 2007 Six Nations?") == ["2007", "Six Nations"]
     assert constraints("What did it rise by in 2004-05?") == ["2004-05"]
+    # a name may start with small letters; a capital inside a word starts none
+    assert constraints("How many users does eBay have?") == ["eBay"]
+    assert constraints("Who sued Apple over iTunes?") == ["Apple", "iTunes"]
+    assert constraints("Who will get UK Online's 8Mb broadband?") == ["UK Online"]
+
+
+@pytest.mark.parametrize(
+    ("question", "article", "met"),
+    [
+        ("What did America's deficit reach?", "The US deficit hit $162bn.", True),
+        ("What did the United States say?", "The US said no.", True),
+        ("What does the Child Support Agency cost?", "The CSA system cost £456m.", True),
+        ("Which Tory defected to Labour?", "A Conservative MP defected to Labour.", True),
+        ("How many Americans use the net?", "In the US, 137 million do.", True),
+        ("Who operated the vBSN network?", "MCI ran the vBNS network.", True),  # mistyped
+        ("How many people live in Paris?", "In Lyon, 2 million people do.", False),
+        ("What did Jon Doe say?", "The JD Group said no.", False),  # a person's initials
+    ],
+)
+def test_a_name_is_met_as_news_writes_it(question: str, article: str, met: bool) -> None:
+    sentence = _sentence("a.txt", "News", article, 0.9, asked_type(question))
+    verdict = judge(question, [sentence], (sentence.passage,), asked_type(question), 0.1)
+    assert (verdict.missing == "") is met, verdict.missing
 
 
 def test_a_season_is_met_however_the_article_writes_it() -> None:
