@@ -164,6 +164,27 @@ def test_a_question_about_an_age_is_answered_from_a_sentence_that_gives_one() ->
 
 
 @pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        ("Although Mr Jacobsen, 21, managed to get hold of some data.", True),
+        ("Jacobsen, aged 21, managed to get hold of some data.", True),
+        ("The 21-year-old hacker Jacobsen got hold of some data.", True),
+        ("Dobrow, 41, said Mr Jacobsen got hold of some data.", False),  # someone else's age
+        ("A 21-year-old got hold of some data, said Jacobsen.", False),
+    ],
+)
+def test_an_age_given_beside_the_name_asked_about_is_answered(text: str, told: bool) -> None:
+    # The models seldom saw an age asked for and score these sentences low; with the shipped
+    # weights and threshold, only the age written beside the asked name is enough.
+    asked = "How old is Nicholas Lee Jacobsen, the man accused of hacking into T-Mobile?"
+    aged = _sentence("a.txt", "US hacker breaks into T-Mobile", text, 0.05, "age")
+    threshold = Settings.model_fields["refusal_threshold"].default
+    verdict = judge(asked, [aged], (aged.passage,), "age", threshold)
+    assert verdict.answerable is told
+    assert (verdict.evidence >= 0.9) is told
+
+
+@pytest.mark.parametrize(
     ("asked", "states", "lives", "missing"),
     [
         (
