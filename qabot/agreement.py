@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from qabot.disagreement import accounts, value, where
 from qabot.domain import Citation
 from qabot.sentence_scorer import Sentence
+from qabot.text import one_line
 
 
 def _words(sentence: Sentence) -> str:
-    return " ".join(sentence.text.split())
+    return one_line(sentence.text)
 
 
 def copies(sentence: Sentence, ranked: Sequence[Sentence]) -> tuple[str, ...]:
@@ -48,4 +49,4 @@ def ally(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
 def note(best: Sentence, citations: Sequence[Citation]) -> str:
     """The one line above an answer two articles give: the value, and where each says it."""
     said = "; ".join(f"[{c.n}] ({where(c)})" for c in citations)
-    return f'Two articles say "{" ".join(best.answers[0].text.split())}": {said}.'
+    return f'Two articles say "{one_line(best.answers[0].text)}": {said}.'

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from qabot.text import one_line
+
 _CARDINAL = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
@@ -188,7 +190,7 @@ _AGE_IN_SPAN = re.compile(rf"{_AGE_OF_THINGS}|{_AGE_NUMBER}", re.IGNORECASE)
 
 def asked_type(question: str) -> str:
     """The kind of thing a question asks for: one of the keys of `typed_spans`, or "other"."""
-    q = " ".join(question.lower().split())
+    q = one_line(question.lower())
     for kind, rule in _QUESTION_RULES:
         if rule.search(q):
             return kind

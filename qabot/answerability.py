@@ -29,7 +29,7 @@ import numpy as np
 from qabot.answer_types import NUMERIC_TYPES, typed_spans
 from qabot.domain import REFUSAL_TEXT, Passage
 from qabot.sentence_scorer import Sentence, load_weights, log_odds, sigmoid
-from qabot.text import terms
+from qabot.text import one_line, terms
 
 WEIGHTS_FILE = Path(__file__).with_name("answerability.json")
 
@@ -274,7 +274,7 @@ class _Article:
             )
         article = f"{passage.title} {whole}"
         found = frozenset(terms(article))
-        return cls(" ".join(article.split()), found, frozenset(t[:4] for t in found if len(t) >= 4))
+        return cls(one_line(article), found, frozenset(t[:4] for t in found if len(t) >= 4))
 
     def uses(self, term: str) -> bool:
         return term in self.terms or term[:4] in self.prefixes

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from qabot.domain import ARTICLE_FIELDS, ArticleMeta
+from qabot.text import one_line
 
 _MONTHS = {
     m: i
@@ -169,7 +170,7 @@ def meta_lines(
 
 
 def _clean_name(name: str) -> str:
-    return " ".join(name.replace(" & ", " and ").split()).rstrip(".,")
+    return one_line(name.replace(" & ", " and ")).rstrip(".,")
 
 
 def from_lines(lines: Sequence[MetaLine]) -> ArticleMeta:
@@ -192,7 +193,7 @@ def from_trafilatura(found: Any) -> tuple[ArticleMeta, str]:
     """(metadata, title) of a page as trafilatura's `bare_extraction` read it."""
 
     def field(name: str) -> str:
-        return " ".join(str(getattr(found, name, None) or "").split())
+        return one_line(str(getattr(found, name, None) or ""))
 
     meta = ArticleMeta(
         author=field("author").replace("; ", ", "),
@@ -236,7 +237,7 @@ def _unquote(value: str) -> str:
     value = value.strip()
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         value = value[1:-1]
-    return " ".join(value.split())
+    return one_line(value)
 
 
 def where(text: str, meta: ArticleMeta, what: str) -> tuple[int, int] | None:

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from qabot.errors import QabotError
 from qabot.redaction import redact
+from qabot.text import one_line
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -83,7 +84,7 @@ class ChatModel:
 
     def redact(self, exc: BaseException) -> str:
         """The failure's message, shortened, without the model's secrets or anything like a key."""
-        return redact(" ".join(str(exc).split())[:300], self._secrets)
+        return redact(one_line(str(exc))[:300], self._secrets)
 
 
 def _secrets_of(model: object) -> list[str]:

@@ -16,6 +16,7 @@ from typer.core import TyperCommand
 
 from qabot.errors import QabotError
 from qabot.process import configure_logging, log_to_file
+from qabot.text import one_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -105,7 +106,7 @@ def _fail(exc: BaseException, hint: str = "") -> None:
     from qabot.domain import displayable
     from qabot.terminal import make_console
 
-    message = " ".join(displayable(str(exc) or type(exc).__name__).split()) + hint  # one line
+    message = one_line(displayable(str(exc) or type(exc).__name__)) + hint  # one line
     make_console(stderr=True).print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)
     raise typer.Exit(code=2)
 

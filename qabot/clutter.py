@@ -11,6 +11,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from qabot.text import one_line
+
 #: Lines that are web-page furniture, never article text (compared case-folded, stripped).
 CHROME_LINES = {
     "accessibility links",
@@ -121,7 +123,7 @@ def is_box(tag: str, attrs: dict[str, str]) -> bool:
 
 
 def norm(line: str) -> str:
-    return " ".join(line.split()).casefold()
+    return one_line(line).casefold()
 
 
 def is_headline(line: str) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from qabot.answer_types import NAMED_TYPES, Span
 from qabot.domain import Citation, shown_date
 from qabot.sentence_scorer import FEATURES, Sentence
-from qabot.text import terms
+from qabot.text import one_line, terms
 
 #: How much of the question a rival sentence must cover, as a share of what the best covers
 #: (its chance to answer also counts its retrieval rank, which says nothing of agreement).
@@ -42,7 +42,7 @@ _TITLES = re.compile(r"^(?:mr|mrs|ms|miss|dr|sir|lord|lady|dame|prof)\.?\s+")
 def value(span: Span) -> str:
     """What a span states, written one way: "nine" and "9", "£2.1m" and "£2.1 million",
     "Mr Hale" and "hale" read alike."""
-    text = " ".join(span.text.casefold().replace(",", "").split())
+    text = one_line(span.text.casefold().replace(",", ""))
     if span.kind in NAMED_TYPES or span.kind == "name":
         return _TITLES.sub("", text)
     pieces = re.findall(r"[\d.]+|[^\W\d]+|\S", text)
@@ -105,7 +105,7 @@ def newest_first(sentences: Sequence[Sentence]) -> list[Sentence]:
 def note(sentences: Sequence[Sentence], citations: Sequence[Citation]) -> str:
     """The one line above an answer whose sources disagree: each value, where and when."""
     parts = [
-        f"{' '.join(s.answers[0].text.split())} [{c.n}] ({where(c)})"
+        f"{one_line(s.answers[0].text)} [{c.n}] ({where(c)})"
         for s, c in zip(sentences, citations, strict=True)
     ]
     return "Sources differ: " + "; ".join(parts) + "."

@@ -16,6 +16,7 @@ from typing import Any
 
 from qabot.domain import Answer
 from qabot.errors import QabotError
+from qabot.text import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ _QUOTES = str.maketrans(
 
 def normalize(text: str) -> str:
     """NFKC, typographic quotes folded to ASCII, whitespace collapsed, case folded."""
-    return " ".join(unicodedata.normalize("NFKC", text).translate(_QUOTES).split()).casefold()
+    return one_line(unicodedata.normalize("NFKC", text).translate(_QUOTES)).casefold()
 
 
 class FixtureError(QabotError, ValueError):

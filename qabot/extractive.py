@@ -16,6 +16,7 @@ from qabot.conversation import condense
 from qabot.domain import Answer, Citation, Passage
 from qabot.retrieve import Retrieval
 from qabot.sentence_scorer import Sentence, SentenceScorer
+from qabot.text import one_line
 
 #: A second sentence of the same article is shown when its probability is at least this share
 #: of the first's: on the BBC dev set 0.3 shows 1.4 sentences an answer and holds the asked
@@ -130,7 +131,7 @@ class ExtractiveAnswerer:
             if more := agreement.copies(cand, ranked):  # one citation names every copy
                 citation = replace(citation, also_in=(*citation.also_in, *more))
             citations.append(citation)
-            parts.append(f"{' '.join(cand.text.split())} [{citation.n}]")
+            parts.append(f"{one_line(cand.text)} [{citation.n}]")
         if not citations:
             return refused
         verified = {c.start_char for c in citations}
@@ -152,7 +153,7 @@ class ExtractiveAnswerer:
             refused=False,
             evidence=evidence,
             notice=notice,
-            short_answer=" ".join(short.split()),
+            short_answer=one_line(short),
         )
 
 

@@ -42,7 +42,7 @@ from qabot.prompts import Prompt, load_prompt
 from qabot.retrieve import Retrieval
 from qabot.stream_gate import StreamGate
 from qabot.support import on_question
-from qabot.text import line_label
+from qabot.text import line_label, one_line
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -69,7 +69,7 @@ def _defang(text: str) -> str:
 
 
 def _attr(text: str) -> str:
-    return " ".join(text.split()).replace('"', "'").replace("<", "‹").replace(">", "›")
+    return one_line(text).replace('"', "'").replace("<", "‹").replace(">", "›")
 
 
 def format_passages(passages: Sequence[Passage]) -> str:
@@ -89,7 +89,7 @@ def format_passages(passages: Sequence[Passage]) -> str:
 
 
 def format_history(history: Sequence[str]) -> str:
-    return "\n".join(f"{i}. {_defang(' '.join(q.split()))}" for i, q in enumerate(history, 1))
+    return "\n".join(f"{i}. {_defang(one_line(q))}" for i, q in enumerate(history, 1))
 
 
 class LLMAnswerer:
@@ -145,7 +145,7 @@ class LLMAnswerer:
         if not history or not is_follow_up(question):
             return question  # nothing to resolve: spare the model call
         messages = self.condense_prompt.format_messages(
-            history=format_history(history), question=" ".join(question.split())
+            history=format_history(history), question=one_line(question)
         )
         try:
             reply = self.chat.get().invoke(messages)
@@ -274,7 +274,7 @@ def _clean_query(reply: str) -> str:
     text = strip_thinking(reply).strip()
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     line = re.sub(r"^(?:standalone (?:question|query)|query|question)\s*:\s*", "", line, flags=re.I)
-    line = " ".join(line.strip("`\"'“”‘’ ").split())
+    line = one_line(line.strip("`\"'“”‘’ "))
     if not line or len(line) > 500 or is_not_found(line):
         return ""
     return line

@@ -16,7 +16,7 @@ from qabot.article_meta import where
 from qabot.citations import CitationVerifier
 from qabot.domain import Answer, Passage
 from qabot.retrieve import Retrieval
-from qabot.text import terms
+from qabot.text import one_line, terms
 
 _DOC = (
     r"(?:article|story|report|piece|item|post|column|feature|coverage|news|page|interview|"
@@ -71,7 +71,7 @@ TOPIC_SHARE = 0.6
 def asks_about(question: str) -> str | None:
     """Whether `question` asks when an article was published ("published") or who wrote
     it ("author"); None when it asks anything else."""
-    q = " ".join(question.split())
+    q = one_line(question)
     if any(p.search(q) for p in _PUBLISHED):
         return "published"
     if any(p.search(q) for p in _AUTHOR):

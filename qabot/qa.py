@@ -26,6 +26,7 @@ from qabot.retrieve import Mode, Retrieval, Searcher
 from qabot.sentence_scorer import SentenceScorer
 from qabot.settings import Settings
 from qabot.store import Store
+from qabot.text import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ class QA:
         `dates` restricts the search to articles published then.
         """
         started = time.perf_counter()
-        question = " ".join(question.split())
+        question = one_line(question)
         if not question:
             raise ValueError("the question is empty")
         answerer = self.answerer()

@@ -27,7 +27,7 @@ from qabot.answer_types import (
     typed_spans,
 )
 from qabot.domain import Passage
-from qabot.text import split_sentences, term_spans, terms
+from qabot.text import one_line, split_sentences, term_spans, terms
 
 WEIGHTS_FILE = Path(__file__).with_name("sentence_scorer.json")
 
@@ -217,7 +217,7 @@ def _asked(span: Span, q: Question) -> bool:
     """Whether the question already holds (part of) the span: then it is not the answer."""
     if span.kind in NAMED_TYPES or span.kind == "name":
         return any(t in q.asked_terms for t in terms(span.text))
-    return " ".join(span.text.lower().split()) in " ".join(q.text.lower().split())
+    return one_line(span.text.lower()) in one_line(q.text.lower())
 
 
 def _distance(span: Span, hits: list[float]) -> float:

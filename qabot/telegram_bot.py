@@ -38,6 +38,7 @@ from qabot.settings import Settings
 from qabot.telegram_access import Gate
 from qabot.telegram_config import TelegramConfigError, check_config, probe
 from qabot.telegram_transport import Reply, RetryingRateLimiter, UserRateLimit, typing
+from qabot.text import one_line
 
 if TYPE_CHECKING:
     from qabot.qa import QA
@@ -239,7 +240,7 @@ class QABot:
         replied = message.reply_to_message
         to_me = replied is not None and replied.from_user is not None
         if mentioned or (to_me and replied.from_user.id == bot_id):  # type: ignore[union-attr]
-            return " ".join(text.split())
+            return one_line(text)
         return None
 
     async def on_group_text(self, update: Update, context: Context) -> None:

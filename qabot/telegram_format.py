@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qabot.domain import Answer, Citation, Passage, credit, displayable, location
-from qabot.text import MARKER
+from qabot.text import MARKER, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def tg_len(text: str) -> int:
 
 
 def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    text = one_line(text)
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]

@@ -25,7 +25,7 @@ from rich.text import Text
 from qabot.catalog import DocEntry
 from qabot.domain import Answer, Citation, Passage, credit, displayable, location
 from qabot.ingest import IngestReport
-from qabot.text import MARKER
+from qabot.text import MARKER, one_line
 
 
 def make_console(stderr: bool = False) -> Console:
@@ -139,7 +139,7 @@ def render_answer(console: Console, answer: Answer, streamed: str = "") -> None:
         console.print(_marked(answer.text))
     console.print()
     for c in answer.citations:
-        quote = Text("“" + " ".join(displayable(c.quote).split()) + "”", style="italic dim")
+        quote = Text("“" + one_line(displayable(c.quote)) + "”", style="italic dim")
         console.print(Group(source_line(c, c.n), _indented(console, quote)))
 
 

@@ -1,5 +1,5 @@
-"""Text as qabot reads it: sentences and paragraphs, the one tokenizer, `[n]` citation
-markers, line numbers, and what is embedded and indexed for a passage.
+"""Text as qabot reads it: sentences and paragraphs, one-line text, the one tokenizer, `[n]`
+citation markers, line numbers, and what is embedded and indexed for a passage.
 
 Offsets always refer to the text as given (a file's decoded text), never to a normalised copy.
 """
@@ -12,6 +12,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+
+
+def one_line(text: str) -> str:
+    """`text` with every run of whitespace, newlines too, as one space, and none at the ends."""
+    return " ".join(text.split())
+
 
 # --- sentences and paragraphs ----------------------------------------------------------------
 _ABBREVIATIONS = frozenset(

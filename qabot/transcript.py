@@ -6,11 +6,12 @@ import html
 from collections.abc import Sequence
 
 from qabot.domain import Answer, credit, displayable, location
+from qabot.text import one_line
 
 
 def _md(text: str) -> str:
     """Document text made inert for Markdown: no HTML, no bidi controls, one line."""
-    return html.escape(" ".join(displayable(text).split()), quote=False)
+    return html.escape(one_line(displayable(text)), quote=False)
 
 
 def conversation_markdown(answers: Sequence[Answer], corpus: str) -> str:
