@@ -52,8 +52,8 @@ _SEASON = re.compile(r"^((?:19|20)\d\d)[-/–](\d{1,2}|(?:19|20)\d\d)$")
 # a name's word starts with a capital, or with one or two small letters before it ("eBay",
 # "iTunes"); a capital inside a word ("8Mb") starts none
 _NAME_WORD = r"(?<![\w'’])(?:[a-z]{1,2}(?=[A-Z]))?[A-Z][\w'’.-]*"
-_CAPITALISED = re.compile(rf"{_NAME_WORD}(?:\s+(?:of\s+|the\s+|de\s+)?{_NAME_WORD})*")
-_NAME_LINK = frozenset({"of", "the", "de"})
+_NAME_LINK = ("of", "the", "de")  # small words inside a name: "Bank of England"
+_CAPITALISED = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:{'|'.join(_NAME_LINK)})\s+)?{_NAME_WORD})*")
 #: names news writes in other words: "America" as "US", "Tory" as "Conservative" (a name of
 #: three words or more is also met by its initials)
 _ALSO_WRITTEN = {
