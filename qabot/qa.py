@@ -195,7 +195,7 @@ class QA:
         just before, so it is remembered rather than searched again (a follow-up then costs
         one search). One lookup, not a test and a read: the Telegram bot answers chats in
         threads, and another may clear the memory between the two."""
-        story = self._found_first.get((question, k, dates, self.index.generation))
+        story = self._found_first.get(self._first_key(question, k, dates))
         if story is None:
             story = self._remember_first(question, k, dates, self.retrieve(question, k, dates))
         return story
@@ -207,8 +207,12 @@ class QA:
         if len(self._found_first) >= 512:
             self._found_first.clear()
         first = retrieval.passages[0].source if retrieval.passages else ""
-        self._found_first[query, k, dates, self.index.generation] = first
+        self._found_first[self._first_key(query, k, dates)] = first
         return first
+
+    def _first_key(self, query: str, k: int | None, dates: DateRange | None) -> tuple[object, ...]:
+        """`_found_first`'s key: the search, and the index generation it was made on."""
+        return (query, k, dates, self.index.generation)
 
     def articles(self) -> list[tuple[str, str]]:
         """(source, title) of every article in the loaded index, by file name (what a front
