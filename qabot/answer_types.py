@@ -4,14 +4,17 @@
 `typed_spans` finds the spans of each kind in a sentence: people, organisations and places
 (capitalised names, told apart by the words around them), money in £/$/€ with "bn"/"m",
 percentages, ages, counts, scores, dates and durations. No model: regular expressions written for
-English news copy, so they are fast enough to run on every candidate sentence.
+English news copy, and a list of the words prose writes in small letters (a sentence's first
+word is a name only when it is not one), so they are fast enough to run on every sentence.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 from qabot.text import one_line
 
@@ -84,6 +87,16 @@ _NOT_NAMES = frozenset(
     "Last|Next|Some|Many|Most|All|Both|Each|One|Two|Three|BBC News|Speaking|According|Earlier|"
     "Now|Then|Despite|Although|Under".split("|")
 )
+_OPENING = " \"'(“‘"
+COMMON_WORDS_FILE = Path(__file__).with_name("common_words.txt")
+
+
+@cache
+def _common_words() -> frozenset[str]:
+    """Words English prose writes in small letters (`benchmarks/build_common_words.py`)."""
+    return frozenset(COMMON_WORDS_FILE.read_text(encoding="utf-8").split())
+
+
 _TITLE_WORD = re.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame|President|Prime Minister|Minister|Secretary|"
     r"Chancellor|Chairman|Chief|Judge|Justice|Prince|Princess|King|Queen|Pope|Bishop|Senator|"
@@ -228,6 +241,10 @@ def _names(sentence: str) -> list[Span]:
         text = m.group(0).rstrip(".")
         start, end = m.start(), m.start() + len(text)
         words = text.split()
+        # a sentence's first word is capitalised whatever it is: "Plans to portray…"
+        if not sentence[:start].strip(_OPENING) and words[0].lower() in _common_words():
+            start += len(words[0]) + 1
+            words = words[1:]
         while words and words[0] in _NOT_NAMES:
             start += len(words[0]) + 1
             words = words[1:]
@@ -271,6 +288,17 @@ def typed_spans(sentence: str) -> tuple[Span, ...]:
         if not any(span.start < te and ts < span.end for ts, te in taken):
             spans.append(span)
     return tuple(spans)
+
+
+def known_people(sentences: Iterable[str]) -> frozenset[str]:
+    """The last words of the people `sentences` name in full: a story gives a name in full
+    once, then the surname alone ("Manuel Almunia" ... "Almunia saved")."""
+    return frozenset(
+        span.text.split()[-1]
+        for sentence in sentences
+        for span in typed_spans(sentence)
+        if span.kind == "person"
+    )
 
 
 def matches(asked: str, span: Span) -> bool:

@@ -23,6 +23,7 @@ from qabot.answer_types import (
     Span,
     asked_type,
     category_words,
+    known_people,
     matches,
     typed_spans,
 )
@@ -144,12 +145,18 @@ class SentenceScorer:
             p_terms = set(terms(passage.text))
             passage_cov = sum(w for t, w in q.weights.items() if t in p_terms) / total
             previous: set[str] = set()
-            for s, e in split_sentences(passage.text):
+            bounds = split_sentences(passage.text)
+            people = (
+                known_people(passage.text[s:e] for s, e in bounds)
+                if q.kind in NAMED_TYPES
+                else frozenset()
+            )
+            for s, e in bounds:
                 text = passage.text[s:e]
                 spans = term_spans(text)
                 s_terms = {t for t, _, _ in spans}
                 features, answers = self._features(
-                    q, text, spans, s_terms, previous | title_terms, total
+                    q, text, spans, s_terms, previous | title_terms, total, people
                 )
                 start = passage.start_char + s
                 features[_AT["passage"]] = passage_cov
@@ -177,6 +184,7 @@ class SentenceScorer:
         s_terms: set[str],
         around: set[str],
         total: float,
+        people: frozenset[str] = frozenset(),
     ) -> tuple[np.ndarray, tuple[Span, ...]]:
         f = np.zeros(len(FEATURES))
         f[_AT["coverage"]] = sum(w for t, w in q.weights.items() if t in s_terms) / total
@@ -201,7 +209,11 @@ class SentenceScorer:
         if q.kind == "other" or q.kind == "reason":
             f[_AT["untyped"]] = 1.0
         else:
-            found = [sp for sp in typed_spans(text) if matches(q.kind, sp) and not _asked(sp, q)]
+            found = [
+                sp
+                for sp in (_unasked(sp, q, people) for sp in typed_spans(text))
+                if sp is not None and matches(q.kind, sp)
+            ]
             if found:
                 hits = [(s + e) / 2 for t, s, e in spans if t in q.weights]
                 ranked = sorted(found, key=lambda sp: (sp.kind != q.kind, _distance(sp, hits)))
@@ -213,11 +225,24 @@ class SentenceScorer:
         return f, answers
 
 
-def _asked(span: Span, q: Question) -> bool:
-    """Whether the question already holds (part of) the span: then it is not the answer."""
-    if span.kind in NAMED_TYPES or span.kind == "name":
-        return any(t in q.asked_terms for t in terms(span.text))
-    return one_line(span.text.lower()) in one_line(q.text.lower())
+def _unasked(span: Span, q: Question, people: frozenset[str]) -> Span | None:
+    """`span` as an answer to `q`: None when the question already holds it. A name loses the
+    words in front that the question holds ("Carib Chief Charles Williams" answers "Who is the
+    chief of the Carib Indians?" as "Charles Williams"), and a lone capitalised word is a
+    person's surname when the passage names them in full (`people`)."""
+    if span.kind not in NAMED_TYPES and span.kind != "name":
+        return None if one_line(span.text.lower()) in one_line(q.text.lower()) else span
+    words = span.text.split()
+    start = span.start
+    while words and any(t in q.asked_terms for t in terms(words[0])):
+        start += len(words[0]) + 1
+        words = words[1:]
+    if not words or any(t in q.asked_terms for t in terms(" ".join(words))):
+        return None
+    kind = "name" if len(words) == 1 and span.kind == "person" else span.kind
+    if kind == "name" and words[0] in people:
+        kind = "person"
+    return Span(kind, start, span.end, span.text[start - span.start :])
 
 
 def _distance(span: Span, hits: list[float]) -> float:

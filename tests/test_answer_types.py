@@ -6,6 +6,7 @@ import pytest
 
 from qabot.answer_types import asked_type, category_words, typed_spans
 from qabot.domain import Passage
+from qabot.extractive import short_answer
 from qabot.sentence_scorer import SentenceScorer
 
 
@@ -50,7 +51,8 @@ def test_category_words(question: str, words: str) -> None:
 
 def test_a_name_holding_the_asked_category_is_still_an_answer() -> None:
     """ "Sydney's Olympic Stadium" answers "Which stadium…", though the question says
-    "stadium"; a name holding a name the question gives ("…venue in Sydney…") still does not."""
+    "stadium"; a name that starts with a name the question gives ("…venue in Sydney…")
+    answers with the rest of it."""
     scorer = SentenceScorer(lambda term: 1.0)
     sentence = (
         "The date is yet to be decided but the most likely venue is Sydney's Olympic Stadium."
@@ -64,7 +66,10 @@ def test_a_name_holding_the_asked_category_is_still_an_answer() -> None:
     assert answers("Which stadium is the most likely venue for the match?") == [
         "Sydney's Olympic Stadium"
     ]
-    assert answers("Which venue in Sydney is the most likely for the match?") == []
+    assert answers("Which venue in Sydney is the most likely for the match?") == [
+        "Olympic Stadium"
+    ]
+    assert answers("Which venue is Sydney's Olympic Stadium?") == []
 
 
 def test_typed_spans_of_a_news_sentence() -> None:
@@ -130,3 +135,66 @@ def test_an_age_is_the_number_of_how_news_copy_writes_one(sentence: str, age: st
 )
 def test_numbers_that_are_not_ages(sentence: str) -> None:
     assert not [s for s in typed_spans(sentence) if s.kind == "age"]
+
+
+def _answers(question: str, title: str, text: str) -> list[list[tuple[str, str]]]:
+    """The spans of the asked kind in each sentence of `text`, best first, as the scorer
+    finds them."""
+    scorer = SentenceScorer(lambda term: 1.0)
+    passage = Passage("a", "a.txt", title, text, 0, len(text), 1, 1)
+    q = scorer.question(question, question)
+    ranked = sorted(scorer.sentences(q, (passage,), {}), key=lambda s: s.start)
+    return [[(a.kind, a.text) for a in s.answers] for s in ranked]
+
+
+def test_a_sentences_first_word_is_a_name_only_when_prose_writes_it_capitalised() -> None:
+    """ "Plans to portray…": a sentence's first word is capitalised whatever it is."""
+    assert [s.text for s in typed_spans("Plans to portray the Carib Indians were criticised.")] == [
+        "Carib Indians"
+    ]
+    assert [s.text for s in typed_spans('"Without Almunia we lose," he said.')] == ["Almunia"]
+    assert [s.text for s in typed_spans("Almunia was then Arsenal's hero.")][0] == "Almunia"
+
+
+def test_a_name_answers_without_the_words_the_question_holds() -> None:
+    """ "Carib Chief Charles Williams" answers "Who is the chief of the Carib Indians?" as
+    "Charles Williams"; before, the question's words in it put the whole name aside."""
+    text = "Carib Chief Charles Williams said talks with the producers had failed."
+    assert _answers("Who is the chief of the Carib Indians?", "Film row", text) == [
+        [("person", "Charles Williams")]
+    ]
+
+
+def test_a_surname_is_a_person_when_the_passage_names_them_in_full() -> None:
+    """A story names someone in full once, then by surname: "Almunia" is a person there, and
+    goes before "Blades", a lone capitalised word that may be anything."""
+    text = (
+        "Manuel Almunia started in goal for the cup tie. "
+        "After the shoot-out the Blades fans cheered Almunia as the hero."
+    )
+    answers = _answers("Which Arsenal goalkeeper was the hero of the shoot-out?", "Cup tie", text)
+    assert answers[1] == [("person", "Almunia"), ("name", "Blades")]
+
+
+def test_a_lone_capitalised_word_is_shown_first_only_where_it_is_seldom_wrong() -> None:
+    """The bold short answer: a lone capitalised word ("Blades") is not shown for a person
+    unless the article names someone in full with it, never for a place, and is for a company
+    ("Sophos")."""
+    scorer = SentenceScorer(lambda term: 1.0)
+
+    def shown(question: str, sentence: str, article: str) -> str:
+        passage = Passage("a", "a.txt", "Story", sentence, 0, len(sentence), 1, 1)
+        best = scorer.sentences(scorer.question(question, question), (passage,), {})[0]
+        return short_answer(question, best, article)
+
+    hero = "After the shoot-out the Blades fans cheered as the keeper was the hero."
+    assert shown("Which Arsenal goalkeeper was the hero?", hero, hero) == ""
+    saved = "Almunia was the hero of the shoot-out."
+    assert shown("Which Arsenal goalkeeper was the hero?", saved, saved) == ""
+    article = f"Manuel Almunia started in goal. {saved}"
+    assert shown("Which Arsenal goalkeeper was the hero?", saved, article) == "Almunia"
+    based = "Swarm Systems is run from offices that Caribbean investors own."
+    assert shown("Where is Swarm Systems based?", based, based) == ""
+    firm = "The list was drawn up by Sophos, which sells anti-virus software."
+    assert shown("Which firm drew up the list?", firm, firm) == "Sophos"
+    assert shown("Who drew up the list?", firm, firm) == ""
