@@ -66,9 +66,7 @@ def test_a_name_holding_the_asked_category_is_still_an_answer() -> None:
     assert answers("Which stadium is the most likely venue for the match?") == [
         "Sydney's Olympic Stadium"
     ]
-    assert answers("Which venue in Sydney is the most likely for the match?") == [
-        "Olympic Stadium"
-    ]
+    assert answers("Which venue in Sydney is the most likely for the match?") == ["Olympic Stadium"]
     assert answers("Which venue is Sydney's Olympic Stadium?") == []
 
 
