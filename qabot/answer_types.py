@@ -11,7 +11,7 @@ word is a name only when it is not one), so they are fast enough to run on every
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -235,19 +235,32 @@ class Span:
     text: str
 
 
+def drop_front(
+    words: list[str], start: int, drop: Callable[[str, int], bool]
+) -> tuple[list[str], int]:
+    """The words of a name at `start` (separated by single spaces) without those in front that
+    `drop(word, where_it_starts)` is true of, and where the rest starts."""
+    while words and drop(words[0], start):
+        start += len(words[0]) + 1
+        words = words[1:]
+    return words, start
+
+
 def _names(sentence: str) -> list[Span]:
     out: list[Span] = []
     for m in _NAME.finditer(sentence):
         text = m.group(0).rstrip(".")
         start, end = m.start(), m.start() + len(text)
-        words = text.split()
-        # a sentence's first word is capitalised whatever it is: "Plans to portray…"
-        if not sentence[:start].strip(_OPENING) and words[0].lower() in _common_words():
-            start += len(words[0]) + 1
-            words = words[1:]
-        while words and words[0] in _NOT_NAMES:
-            start += len(words[0]) + 1
-            words = words[1:]
+        # not part of the name: "The", "Mr"…, and a sentence's first word when prose writes it
+        # in small letters (a first word is capitalised whatever it is: "Plans to portray…")
+        words, start = drop_front(
+            text.split(),
+            start,
+            lambda word, at: (
+                word in _NOT_NAMES
+                or (not sentence[:at].strip(_OPENING) and word.lower() in _common_words())
+            ),
+        )
         if not words or " ".join(words) in _NOT_NAMES:
             continue
         text = sentence[start:end]

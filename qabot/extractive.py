@@ -136,8 +136,7 @@ class ExtractiveAnswerer:
         if not citations:
             return refused
         verified = {c.start_char for c in citations}
-        article = self.article_text(best.passage) if self.article_text else best.passage.text
-        short = short_answer(question, best, article) if best.start in verified else ""
+        short = short_answer(question, best, self.article_text) if best.start in verified else ""
         differ = other is not None and len(citations) == 2
         if differ:  # both values, newest first: never silently one of them
             short = " or ".join(c.answers[0].text for c in chosen)
@@ -159,24 +158,26 @@ class ExtractiveAnswerer:
         )
 
 
-def short_answer(question: str, best: Sentence, article: str) -> str:
+def short_answer(
+    question: str, best: Sentence, article_text: Callable[[Passage], str] | None = None
+) -> str:
     """The span of `best` shown first, in bold: its first span of the asked kind, or "".
 
     A lone capitalised word ("Blades", "Plans") is wrong more often than right when a person
     or a place is asked for (BBC training questions: 2 in 3). It is shown for a person only
-    when `article`, the whole text of `best`'s article, names someone in full with it as the
-    last word ("Manuel Almunia"), and never for a place. A company is often one word
+    when the article (`article_text(passage)`, else the passage) names someone in full with it
+    as the last word ("Manuel Almunia"), and never for a place. A company is often one word
     ("Tesco"): for one it is shown."""
     if not best.answers:
         return ""
     kind, span = asked_type(question), best.answers[0]
     if span.kind != "name" or kind not in ("person", "place"):
         return span.text
-    if kind == "person" and span.text in known_people(
-        article[s:e] for s, e in split_sentences(article)
-    ):
-        return span.text
-    return ""
+    if kind == "place":
+        return ""
+    article = article_text(best.passage) if article_text else best.passage.text
+    people = known_people(article[s:e] for s, e in split_sentences(article))
+    return span.text if span.text in people else ""
 
 
 def _adds_to(best: Sentence, cand: Sentence) -> bool:

@@ -23,6 +23,7 @@ from qabot.answer_types import (
     Span,
     asked_type,
     category_words,
+    drop_front,
     known_people,
     matches,
     typed_spans,
@@ -232,11 +233,9 @@ def _unasked(span: Span, q: Question, people: frozenset[str]) -> Span | None:
     person's surname when the passage names them in full (`people`)."""
     if span.kind not in NAMED_TYPES and span.kind != "name":
         return None if one_line(span.text.lower()) in one_line(q.text.lower()) else span
-    words = span.text.split()
-    start = span.start
-    while words and any(t in q.asked_terms for t in terms(words[0])):
-        start += len(words[0]) + 1
-        words = words[1:]
+    words, start = drop_front(
+        span.text.split(), span.start, lambda word, _: any(t in q.asked_terms for t in terms(word))
+    )
     if not words or any(t in q.asked_terms for t in terms(" ".join(words))):
         return None
     kind = "name" if len(words) == 1 and span.kind == "person" else span.kind
