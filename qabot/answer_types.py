@@ -33,6 +33,7 @@ _SCALE = r"(?:\s?(?:bn|billion|m|million|trillion|tn|k|thousand)\b)?"
 _AGE_NUMBER = rf"(?:\d{{1,3}}|{_CARDINAL})"
 _AGE_OF_THINGS = r"\d[\d,.]*(?:[\s-](?:million|billion|thousand))?"  # "1.6-million-year-old"
 
+SCORE = re.compile(r"(?<![\d.,£$€-])\b\d{1,3}-\d{1,3}\b(?![\d-])")  # "3-2", not "2003-04"
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "money": re.compile(
         r"(?:US\$|[£$€¥])\s?\d[\d,]*(?:\.\d+)?"
@@ -54,7 +55,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"|\bat\s+(?:just\s+|only\s+)?\d{1,2}\b(?!\s*(?:am\b|pm\b|%|[:.,-]\d|[A-Z]))",
         re.IGNORECASE,
     ),
-    "score": re.compile(r"(?<![\d.,£$€-])\b\d{1,3}-\d{1,3}\b(?![\d-])"),
+    "score": SCORE,
     "date": re.compile(
         rf"\b(?:(?:{_DAY}),?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})\.?(?:,?\s+(?:19|20)\d\d)?\b"
         rf"|\b(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?\b"
@@ -198,12 +199,21 @@ _QUESTION_RULES: list[tuple[str, re.Pattern[str]]] = [
 
 NAMED_TYPES = frozenset({"person", "org", "place"})
 NUMERIC_TYPES = frozenset({"money", "percent", "age", "count", "score", "duration", "date"})
+_DATE_PREPOSITION = re.compile(
+    r"(?:in|since|by|until|from|of|during|before|after|on)\s+(?:the\s+)?", re.IGNORECASE
+)
 _AGE_IN_SPAN = re.compile(rf"{_AGE_OF_THINGS}|{_AGE_NUMBER}", re.IGNORECASE)
+
+
+#: "When X happened, how often…": a clause in front of the question proper
+_LEADING_CLAUSE = re.compile(
+    r"^(?:when|after|before|while|if|as) [^,?]+, (?=(?:how|what|which|who|where)\b)"
+)
 
 
 def asked_type(question: str) -> str:
     """The kind of thing a question asks for: one of the keys of `typed_spans`, or "other"."""
-    q = one_line(question.lower())
+    q = _LEADING_CLAUSE.sub("", one_line(question.lower()))
     for kind, rule in _QUESTION_RULES:
         if rule.search(q):
             return kind
@@ -296,6 +306,8 @@ def typed_spans(sentence: str) -> tuple[Span, ...]:
             number = _AGE_IN_SPAN.search(sentence, s, e) if kind == "age" else None
             if number:  # an age's span is its number: "77" of "died aged 77"
                 s, e = number.span()
+            if kind == "date" and (word := _DATE_PREPOSITION.match(sentence, s, e)):
+                s = word.end()  # "1994" of "in 1994": what "In what year…" is answered with
             spans.append(Span(kind, s, e, sentence[s:e]))
     for span in _names(sentence):
         if not any(span.start < te and ts < span.end for ts, te in taken):

@@ -26,7 +26,7 @@ from string import ascii_lowercase
 
 import numpy as np
 
-from qabot.answer_types import NUMERIC_TYPES, typed_spans
+from qabot.answer_types import NUMERIC_TYPES, SCORE, typed_spans
 from qabot.domain import REFUSAL_TEXT, Passage
 from qabot.sentence_scorer import Sentence, load_weights, log_odds, sigmoid
 from qabot.text import one_line, terms
@@ -44,6 +44,10 @@ FEATURES = (
 
 _YEAR_OR_NUMBER = re.compile(
     r"(?<![\w£$€.,/])(?:(?:19|20)\d\d[-–](?:\d\d){1,2}(?!\d)|\d[\d,./]*\d|\d)(?![\w/])"
+)
+_SCORE_OR_BOUND = re.compile(
+    rf"{SCORE.pattern}|\b(?:before|prior to) (?:19|20)\d\d\b",
+    re.IGNORECASE,
 )
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ans?|ese|ish|i)$")  # not "Paris": "-is" ends names too
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
@@ -144,8 +148,13 @@ _RELATIONS = (
 
 
 def constraints(question: str) -> list[str]:
-    """The years, numbers and names a question is about, as written in it."""
-    found = [m.group(0).rstrip(".,") for m in _YEAR_OR_NUMBER.finditer(question)]
+    """The years, numbers and names a question is about, as written in it. A score ("Arsenal's
+    1-0 win") is not one: a match report may not write it in figures. Nor is a year the answer
+    must come before ("last won before 2005"): the story may be of that year or earlier."""
+    found = [
+        m.group(0).rstrip(".,")
+        for m in _YEAR_OR_NUMBER.finditer(_SCORE_OR_BOUND.sub(" ", question))
+    ]
     for m in _CAPITALISED.finditer(question):
         words = m.group(0).split()
         if m.start() == 0:  # capitalised because it starts the question

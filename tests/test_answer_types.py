@@ -27,6 +27,9 @@ from qabot.sentence_scorer import SentenceScorer
         ("Where was the summit held?", "place"),
         ("Why did shares fall?", "reason"),
         ("What did the report say about the plan?", "other"),
+        # a clause in front is not what is asked
+        ("When the attacks were at their worst, how many hit Pipex?", "count"),
+        ("When did the attacks stop, and how?", "date"),
     ],
 )
 def test_asked_type(question: str, kind: str) -> None:
@@ -86,6 +89,9 @@ def test_typed_spans_of_a_news_sentence() -> None:
         ("place", "New York"),
         ("score", "2-1"),
     } <= got
+    # a date without its preposition: "In what year…" is answered "1994", not "in 1994"
+    got = {(s.kind, s.text) for s in typed_spans("Their last title was in 1994, since the 1970s.")}
+    assert {("date", "1994"), ("date", "1970s")} <= got
 
 
 def test_seas_straits_and_armed_forces_are_not_people() -> None:

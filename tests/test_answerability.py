@@ -29,6 +29,12 @@ def test_constraints_are_years_numbers_and_names() -> None:
     assert constraints("How many users does eBay have?") == ["eBay"]
     assert constraints("Who sued Apple over iTunes?") == ["Apple", "iTunes"]
     assert constraints("Who will get UK Online's 8Mb broadband?") == ["UK Online"]
+    # a score may be written in words or not at all; a year the answer comes before bounds it
+    assert constraints("Who refereed Arsenal's 1-0 win at Portsmouth?") == [
+        "Arsenal",
+        "Portsmouth",
+    ]
+    assert constraints("In what year did Wales last win the title before 2005?") == ["Wales"]
 
 
 @pytest.mark.parametrize(
