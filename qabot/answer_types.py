@@ -150,7 +150,7 @@ _QUESTION_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "money",
         re.compile(
-            rf"^how much\b(?=.*\b{_MONEY_CUE}\b)|\bhow much (?:money|cash)\b|\bwhat (?:was |is |were |are )?(?:the )?(?:\w+ )?{_MONEY_CUE}\b|\bhow much\b.*\b(?:cost|pay|paid|worth|earn|spend|spent|raise|raised)\b|\bfor how much\b"
+            rf"^how much\b(?=.*\b{_MONEY_CUE}\b)|\bhow much (?:money|cash)\b|\bwhat (?:was |is |were |are )?(?:the )?(?:[\w-]+ )?{_MONEY_CUE}\b|\bhow much\b.*\b(?:cost|pay|paid|worth|earn|spend|spent|raise|raised)\b|\bfor how much\b"
         ),
     ),
     (

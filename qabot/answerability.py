@@ -52,6 +52,12 @@ _SCORE_OR_BOUND = re.compile(
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ans?|ese|ish|i)$")  # not "Paris": "-is" ends names too
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _ANY_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_FIGURES = frozenset({"money", "percent", "count", "score"})  # reported for a year
+_ASKED_YEAR = re.compile(r"(?<!since )(?<!after )(?<!before )\b(?:19|20)\d\d\b(?!'?s\b)")
+_COMPARED_YEAR = re.compile(
+    r"\b(?:than|compared (?:with|to)|from|since|against|previous)\b[^.;]{0,30}?\b((?:19|20)\d\d)\b"
+)
+_YEAR_IN_WORDS = re.compile(r"\b(?:this|last|next) year\b", re.IGNORECASE)
 _SEASON = re.compile(r"^((?:19|20)\d\d)[-/–](\d{1,2}|(?:19|20)\d\d)$")
 # a name's word starts with a capital, or with one or two small letters before it ("eBay",
 # "iTunes"); a capital inside a word ("8Mb") starts none
@@ -102,6 +108,7 @@ class Verdict:
     closest: Passage | None = None
     sentence: Sentence | None = None  # the sentence to answer from, when answerable
     features: np.ndarray | None = None  # `FEATURES` of the sentence weighed, when one was
+    instead: str = ""  # what the closest sentence gives in place of `missing` ("2004")
 
 
 @dataclass(frozen=True)
@@ -224,6 +231,11 @@ def judge(
     # say it does not answer it, however close ("Paver, who lives in London").
     if relation is not None and not relation.states(best.text):
         return Verdict(False, 0.0, missing or relation.words, closest)
+    # A figure "for 2004" does not answer "...in 2005?", however close the sentence: a later
+    # year of what the corpus reports is what a near-topic question most often asks.
+    if kind in _FIGURES and (given := _other_years(best.text, question)):
+        asked = " or ".join(dict.fromkeys(_ASKED_YEAR.findall(question)))
+        return Verdict(False, 0.0, asked, best.passage, instead=given)
     article = articles[best.passage.id]
     x = features(question, query or question, best, article, needs, kind)
     w, b = weights if weights is not None else load_weights(WEIGHTS_FILE, FEATURES)
@@ -352,6 +364,19 @@ def _holds(sentence: Sentence, kind: str) -> bool:
     return also is not None and any(s.kind == also for s in typed_spans(sentence.text))
 
 
+def _other_years(sentence: str, question: str) -> str:
+    """The years `sentence` gives a figure for when none is a year `question` asks about
+    (not a decade, "the 1970s", nor a bound, "since 2005"), or "". A year the figure is
+    compared with ("up 27% from 2003") is not one it gives; "this year" or "last year" may
+    be the one asked."""
+    asked = set(_ASKED_YEAR.findall(question))
+    compared = {m.start(1) for m in _COMPARED_YEAR.finditer(sentence)}
+    given = [m.group(0) for m in _ANY_YEAR.finditer(sentence) if m.start() not in compared]
+    if not asked or not given or asked & set(given) or _YEAR_IN_WORDS.search(sentence):
+        return ""
+    return " and ".join(dict.fromkeys(given))
+
+
 def _gives_age_of(sentence: Sentence, needs: list[str]) -> bool:
     """Whether `sentence` gives an age beside a name of `needs` ("Mr Jacobsen, 21,", "Ebbers,
     aged 63", "the 63-year-old Ebbers")."""
@@ -384,6 +409,8 @@ def refusal_text(verdict: Verdict) -> str:
         return REFUSAL_TEXT
     p = verdict.closest
     where = f"Closest: {p.title} ({p.source})" if p.title else f"Closest: {p.source}"
+    if verdict.instead:
+        return f"{REFUSAL_TEXT} {where}, which gives {verdict.instead}, not {verdict.missing}."
     if verdict.missing:
         return f"{REFUSAL_TEXT} {where}, which does not mention {verdict.missing}."
     return f"{REFUSAL_TEXT} {where}, which does not answer it."

@@ -18,6 +18,7 @@ from qabot.sentence_scorer import SentenceScorer
         ("Which company has licensed the drug?", "org"),
         ("How long did they talk?", "duration"),
         ("How much pre-tax profit did BA make?", "money"),
+        ("What pre-tax profit did Umbro make?", "money"),
         ("By how much did sales rise?", "percent"),
         ("What was the score against Blackburn?", "score"),
         ("When did he resign?", "date"),

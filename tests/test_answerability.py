@@ -225,3 +225,26 @@ def test_born_elsewhere_in_a_question_asks_no_birthplace() -> None:
     rug = _sentence("a.txt", "Rugs", "The rug is by the Russian Serge Chermayeff.", 0.6, "person")
     kind = asked_type(asked)
     assert judge(asked, [rug], (rug.passage,), kind, 0.1, weights=SCORE_ONLY).answerable
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answered"),
+    [
+        ("How much profit did Umbro make in 2005?", "Profit for 2004 was £15.4m.", False),
+        ("How much profit did Umbro make in 2005?", "Profit for 2005 was £15.4m.", True),
+        ("How much profit did Umbro make in 2005?", "Profit was £15.4m.", True),
+        # a year the figure is compared with is not the one it is for
+        ("How much profit did Umbro make in 2004?", "It made £9m, against £5m in 2003.", True),
+        # a decade asked holds the year given
+        ("How many shirts did Umbro sell in the 1990s?", "It sold 9,000 in 1994.", True),
+    ],
+)
+def test_a_figure_for_another_year_does_not_answer(
+    question: str, text: str, answered: bool
+) -> None:
+    kind = asked_type(question)
+    figure = _sentence("a.txt", "Umbro profits", text, 0.9, kind)
+    verdict = judge(question, [figure], (figure.passage,), kind, 0.1, weights=SCORE_ONLY)
+    assert verdict.answerable is answered
+    if not answered:
+        assert refusal_text(verdict).endswith("(a.txt), which gives 2004, not 2005.")
