@@ -233,8 +233,8 @@ def judge(
         return Verdict(False, 0.0, missing or relation.words, closest)
     # A figure "for 2004" does not answer "...in 2005?", however close the sentence: a later
     # year of what the corpus reports is what a near-topic question most often asks.
-    if kind in _FIGURES and (given := _other_years(best.text, question)):
-        asked = " or ".join(dict.fromkeys(_ASKED_YEAR.findall(question)))
+    if kind in _FIGURES and (years := _other_years(best.text, question)):
+        asked, given = years
         return Verdict(False, 0.0, asked, best.passage, instead=given)
     article = articles[best.passage.id]
     x = features(question, query or question, best, article, needs, kind)
@@ -364,17 +364,17 @@ def _holds(sentence: Sentence, kind: str) -> bool:
     return also is not None and any(s.kind == also for s in typed_spans(sentence.text))
 
 
-def _other_years(sentence: str, question: str) -> str:
-    """The years `sentence` gives a figure for when none is a year `question` asks about
-    (not a decade, "the 1970s", nor a bound, "since 2005"), or "". A year the figure is
-    compared with ("up 27% from 2003") is not one it gives; "this year" or "last year" may
-    be the one asked."""
-    asked = set(_ASKED_YEAR.findall(question))
+def _other_years(sentence: str, question: str) -> tuple[str, str] | None:
+    """(the years `question` asks about, the years `sentence` gives a figure for) when none of
+    the second is one of the first, else None. A decade ("the 1970s") or a bound ("since
+    2005") is not a year asked about; a year the figure is compared with ("up 27% from 2003")
+    is not one it gives; "this year" or "last year" may be the one asked."""
+    asked = list(dict.fromkeys(_ASKED_YEAR.findall(question)))
     compared = {m.start(1) for m in _COMPARED_YEAR.finditer(sentence)}
     given = [m.group(0) for m in _ANY_YEAR.finditer(sentence) if m.start() not in compared]
-    if not asked or not given or asked & set(given) or _YEAR_IN_WORDS.search(sentence):
-        return ""
-    return " and ".join(dict.fromkeys(given))
+    if not asked or not given or set(asked) & set(given) or _YEAR_IN_WORDS.search(sentence):
+        return None
+    return " or ".join(asked), " and ".join(dict.fromkeys(given))
 
 
 def _gives_age_of(sentence: Sentence, needs: list[str]) -> bool:
