@@ -233,10 +233,12 @@ def _unasked(span: Span, q: Question, people: frozenset[str]) -> Span | None:
     person's surname when the passage names them in full (`people`)."""
     if span.kind not in NAMED_TYPES and span.kind != "name":
         return None if one_line(span.text.lower()) in one_line(q.text.lower()) else span
-    words, start = drop_front(
-        span.text.split(), span.start, lambda word, _: any(t in q.asked_terms for t in terms(word))
-    )
-    if not words or any(t in q.asked_terms for t in terms(" ".join(words))):
+
+    def held(text: str) -> bool:  # the question holds a word of `text`
+        return any(t in q.asked_terms for t in terms(text))
+
+    words, start = drop_front(span.text.split(), span.start, lambda word, _: held(word))
+    if not words or held(" ".join(words)):
         return None
     kind = "name" if len(words) == 1 and span.kind == "person" else span.kind
     if kind == "name" and words[0] in people:
