@@ -26,6 +26,22 @@ GOOD = (
 SLOW = Reply("Carter talked with Shoigu " + "and talked " * 20 + "[1].", chunk_delay=0.5)
 
 
+def _slow_load(tmp_path: Path) -> Path:
+    """A folder whose sitecustomize makes the REPL's background load take 5 s longer, so that
+    Ctrl-C surely comes while the first question waits for it (the seeds load in well under a
+    second, which raced the signal). Test-only: qabot has no hook for this."""
+    folder = tmp_path / "slow_load"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(
+        "import time\n"
+        "from qabot.qa import QA\n"
+        "_warm_up = QA.warm_up\n"
+        "QA.warm_up = lambda self: (time.sleep(5), _warm_up(self))[1]\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
 @pytest.fixture
 def server() -> Iterator[FakeOpenAI]:
     with serve() as state:
@@ -40,6 +56,7 @@ def test_ctrl_c_cancels_the_wait_and_the_answer_not_the_session(
         data_dir=data, llm="openai:test-model", llm_base_url=server.base_url, llm_max_retries=0
     )
     environ["OPENAI_API_KEY"] = "sk-test-unused"
+    environ["PYTHONPATH"] = f"{_slow_load(tmp_path)}{os.pathsep}{environ['PYTHONPATH']}"
     server.script(SLOW, Reply(GOOD))
     chat = subprocs.Chat(environ, ("--corpus", str(corpus)))
     try:
