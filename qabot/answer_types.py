@@ -79,16 +79,34 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 _NAME = re.compile(
     r"\b(?:[A-Z][a-zA-Z'’.-]*[a-z0-9]|[A-Z]{2,}[a-z]?|[A-Z]\.)"
     r"(?:(?:\s+(?:of|de|du|van|von|der|la|le|al|bin|&|the)\s+|\s+|-)"
-    r"(?:[A-Z][a-zA-Z'’.-]*[a-z0-9]|[A-Z]{2,}[a-z]?|[A-Z]\.|\d+))*"
+    r"(?:[A-Z][a-zA-Z'’.-]*[a-z0-9]|[A-Z]{2,}[a-z]?|[A-Z]\.|\d+(?![\d-])))*"
 )
 _NOT_NAMES = frozenset(
     f"{_MONTH}|{_DAY}|The|A|An|In|On|At|But|And|Or|If|It|He|She|They|We|I|This|That|These|Those|"
     "There|His|Her|Its|Their|Our|Mr|Mrs|Ms|Dr|Sir|Lord|Lady|What|When|Where|Who|Why|How|Which|"
     "After|Before|Since|While|As|So|For|With|From|By|Of|To|Not|No|Yes|Also|However|Meanwhile|"
     "Last|Next|Some|Many|Most|All|Both|Each|One|Two|Three|BBC News|Speaking|According|Earlier|"
-    "Now|Then|Despite|Although|Under".split("|")
+    "Now|Then|Despite|Although|Under|TV".split("|")
 )
 _OPENING = " \"'(“‘"
+_OWNER = re.compile(r"['’]s\b")
+#: "US-based", "Dublin-born": where something is from, never part of its name
+_ORIGIN = re.compile(r"[\w.]+-(?:based|born|owned|led|backed|bred)")
+#: Words in front of a person's name that say where they are from or their post ("American
+#: Taylor Dent", "Judge Letitia Clark"); alone, no name. Their party, too ("Tory Edward
+#: Turnour"), but alone that is a name ("Labour").
+_QUALIFIER = re.compile(
+    r"American|British|English|Scottish|Welsh|Irish|French|German|Spanish|"
+    r"Italian|Dutch|Belgian|Swiss|Austrian|Swedish|Norwegian|Danish|Finnish|Russian|"
+    r"Ukrainian|Polish|Czech|Hungarian|Greek|Turkish|Portuguese|Australian|Canadian|"
+    r"Brazilian|Argentine|Argentinian|Mexican|Chinese|Japanese|Korean|Indian|Pakistani|"
+    r"Iranian|Iraqi|Israeli|Palestinian|Egyptian|Kenyan|Nigerian|Ethiopian|African|"
+    r"European|Asian|Texan|Frenchman|Frenchwoman|Englishman|Scotsman|Welshman|Irishman|"
+    r"Dutchman|Spaniard|Dane|Swede|Briton|Londoners|MP|MEP|Judge|Justice|Chancellor|President|Chairman|Chairwoman|Coach|"
+    r"Manager|Spokesman|Spokeswoman|Secretary|Minister|Prime|Director|General|Professor|"
+    r"Prof|Senator|Governor|Veteran|Comedian|Singer|Actor|Actress|US|UK|USA"
+)
+_PARTY = re.compile(r"Tory|Labour|Conservative|Republican|Democrat")
 COMMON_WORDS_FILE = Path(__file__).with_name("common_words.txt")
 
 
@@ -122,7 +140,8 @@ _PLACE_BEFORE = re.compile(
 _PLACE_SUFFIX = re.compile(
     r"\b(?:Stadium|Park|Arena|Road|Street|Centre|Center|Hall|Square|Island|Islands|River|"
     r"Valley|County|Province|Republic|Kingdom|States|Bay|Coast|Mountains?|Straits?|Sea|Ocean|Gulf|"
-    r"Lake|Peninsula|Canal|Desert|Airport)\b"
+    r"Lake|Peninsula|Canal|Desert|Airport|Cathedral|Church|Abbey|Palace|Castle|Cemetery|Theatre|"
+    r"Theater|Prison|Bridge|Tower)\b"
 )
 
 # What the question asks for, in order: the first rule that matches wins.
@@ -132,6 +151,12 @@ _MONEY_CUE = (
     r"raised|spend|spent|spending|fund|funding|budget|invest|invested|investment|bid|offer|"
     r"deal|sum|salary|wage|tax|debt|debts|charge|bill|bonus|prize|compensation|damages|"
     r"money|cash|sell|sold|buy|bought|income|savings|deficit|surplus)"
+)
+#: the cues that name a sum ("What will the minimum wage rise to?"), not a deal ("What did
+#: Google buy?")
+_MONEY_NOUN = (
+    r"(?:price|cost|value|profits?|loss(?:es)?|fees?|fine|sales|revenues?|turnover|earnings|"
+    r"budget|salary|wage|tax|debts?|bonus|prize|compensation|damages|deficit|surplus|income)"
 )
 _QUESTION_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("age", re.compile(r"\bhow old\b|\b(?:what|which) age\b")),
@@ -144,13 +169,14 @@ _QUESTION_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "percent",
         re.compile(
-            r"\b(?:what|which) (?:percentage|proportion|percent|share|rate|fraction)\b|\bby how much\b|\bhow much (?:did|has|had|have|will|would) \w+(?: \w+)? (?:rise|fall|grow|drop|increase|decrease|jump|climb|slip|shrink|fell|rose)\b|\bper ?cent\b|\bpercentage\b"
+            r"\b(?:what|which) (?:[\w'’-]+ )?(?:percentage|proportion|percent|share|rate|fraction|stake)\b|\bwhat level\b.*\brates?\b|\bby how much\b|\bhow much (?:did|has|had|have|will|would) \w+(?: \w+)? (?:rise|fall|grow|drop|increase|decrease|jump|climb|slip|shrink|fell|rose)\b|\bper ?cent\b|\bpercentage\b"
         ),
     ),
     (
         "money",
         re.compile(
             rf"^how much\b(?=.*\b{_MONEY_CUE}\b)|\bhow much (?:money|cash)\b|\bwhat (?:was |is |were |are )?(?:the )?(?:[\w-]+ )?{_MONEY_CUE}\b|\bhow much\b.*\b(?:cost|pay|paid|worth|earn|spend|spent|raise|raised)\b|\bfor how much\b"
+            rf"|\bwhat (?:will|would|did|does|do|has|have|had) (?:the |its |his |her |their )?(?:[\w'’-]+ ){{0,2}}?{_MONEY_NOUN}\b|^what\b.*\bworth\?$"
         ),
     ),
     (
@@ -168,25 +194,25 @@ _QUESTION_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "count",
         re.compile(
-            r"^how many\b|\bhow many\b|\bwhat (?:number|total|amount)\b|\bhow (?:old|far|big|tall|high|large|fast|much)\b|\bwhat age\b"
+            r"^how many\b|\bhow many\b|\bwhat (?:number|total|amount|distance|height|speed)\b|\bhow (?:old|far|big|tall|high|large|fast|much)\b|\bwhat age\b"
         ),
     ),
     (
         "place",
         re.compile(
-            r"^where\b|\bwhat is the capital\b|\b(?:what|which|in which|in what) (?:[\w'’-]+ )?(?:country|city|town|venue|stadium|ground|place|region|state|capital|county|village|island|location|nation|continent)\b|\bwhere (?:did|does|will|is|was|were|are)\b"
+            r"^where\b|\bwhat is the capital\b|\b(?:what|which|in which|in what) (?:[\w'’-]+ )?(?:country|countries|city|cities|town|venue|stadium|ground|place|region|state|capital|county|counties|village|island|location|nation|continent|area|seat|constituency|district|suburb|borough|port|resort|prison|jail|cemetery|circuit|course|airport|hotel|hospital|theatre|province)s?\b|\b(?:what|which) part of\b|\bwhere (?:did|does|will|is|was|were|are)\b"
         ),
     ),
     (
         "org",
         re.compile(
-            r"\b(?:what|which) (?:[\w'’-]+ ){0,3}?(?:company|firm|companies|firms|club|team|side|bank|group|party|band|network|airline|carrier|broadcaster|channel|studio|label|organisation|organization|body|agency|newspaper|paper|retailer|supermarket|maker|manufacturer|giant|operator|union|department|university|school|website|site|service|brand|chain|publisher|court|regulator|watchdog)\b|\bwho (?:makes|owns|bought|sponsors|made|built|publishes)\b"
+            r"\b(?:what|which) (?:[\w'’-]+ ){0,3}?(?:company|firm|companies|firms|club|team|side|bank|group|party|band|network|airline|carrier|broadcaster|channel|studio|label|organisation|organization|body|agency|newspaper|paper|retailer|supermarket|\w*maker|manufacturer|giant|operator|union|department|university|school|website|site|service|brand|chain|publisher|court|regulator|watchdog|bookmaker|developer|insurer|lender|broker|consortium|charity|magazine|exchange|outfit)s?\b|\bwho (?:makes|owns|bought|sponsors|made|built|publishes)\b"
         ),
     ),
     (
         "person",
         re.compile(
-            r"^(?:who|whom|whose)\b|\bwho\b|\b(?:what|which) (?:[\w'’-]+ ){0,3}?(?:person|people|player|man|woman|official|minister|secretary|spokesman|spokeswoman|boss|chief|manager|coach|striker|forward|midfielder|defender|goalkeeper|keeper|winger|actor|actress|singer|star|director|captain|leader|chairman|chairwoman|executive|president|judge|author|writer|presenter|politician|mp|mps|winner|rapper|musician|designer|founder|analyst|economist|model|comedian|host|referee|umpire|athlete|sprinter|runner|rider|driver|champion|boxer|golfer|cricketer|batsman|bowler|producer|composer|artist|novelist|journalist|editor|investor|billionaire|tycoon|entrepreneur|governor|mayor|lord|peer|candidate|lawyer|prosecutor|scientist|researcher|professor|expert|chancellor|doctor|pilot|officer|agent|envoy|ambassador|general|prince|princess|king|queen|son|daughter|wife|husband|brother|sister|father|mother|partner|rival|opponent|successor|predecessor|deputy|colleague|team-mate|teammate)s?\b|\bwhat (?:is|was) (?:the |his |her |their )?name\b"
+            r"^(?:who|whom|whose)\b|\bwho\b|\b(?:what|which) (?:[\w'’-]+ ){0,4}?(?:person|people|player|man|woman|official|minister|secretary|spokesman|spokeswoman|boss|chief|manager|coach|striker|forward|midfielder|defender|goalkeeper|keeper|winger|actor|actress|singer|star|director|captain|leader|chairman|chairwoman|executive|president|judge|author|writer|presenter|politician|mp|mps|winner|rapper|musician|designer|founder|analyst|economist|model|comedian|host|referee|umpire|athlete|sprinter|runner|rider|driver|champion|boxer|golfer|cricketer|batsman|bowler|producer|composer|artist|novelist|journalist|editor|investor|billionaire|tycoon|entrepreneur|governor|mayor|lord|peer|candidate|lawyer|prosecutor|scientist|researcher|professor|expert|chancellor|doctor|pilot|officer|agent|envoy|ambassador|general|prince|princess|king|queen|son|daughter|wife|husband|brother|sister|father|mother|partner|rival|opponent|successor|predecessor|deputy|colleague|team-mate|teammate|whistleblower|beatle|frontbencher|backbencher|flanker|prop|hooker|centre-half|centre-back|full-back|fly-half|scrum-half|reporter|correspondent|strategist|adviser|advisor|campaigner|activist|chef|dj|swimmer|cyclist|skier|jockey|trainer|commissioner|inventor|creator|architect|photographer|dancer|guitarist|drummer|frontman|vocalist|legend|veteran|victim|suspect|defendant|witness|bishop|archbishop|cardinal|pope|monarch|treasurer|spokesperson)s?\b|\bwhat (?:is|was) (?:the |his |her |their )?name\b"
         ),
     ),
     (
@@ -259,32 +285,66 @@ def drop_front(
 def _names(sentence: str) -> list[Span]:
     out: list[Span] = []
     for m in _NAME.finditer(sentence):
-        text = m.group(0).rstrip(".")
-        start, end = m.start(), m.start() + len(text)
-        # not part of the name: "The", "Mr"…, and a sentence's first word when prose writes it
-        # in small letters (a first word is capitalised whatever it is: "Plans to portray…")
-        words, start = drop_front(
-            text.split(),
-            start,
-            lambda word, at: (
-                word in _NOT_NAMES
-                or (not sentence[:at].strip(_OPENING) and word.lower() in _common_words())
-            ),
-        )
-        if not words or " ".join(words) in _NOT_NAMES:
-            continue
-        text = sentence[start:end]
-        before = sentence[max(0, start - 40) : start]
-        if _ORG_WORD.search(text) or (text.isupper() and len(text) > 1):
-            kind = "org"
-        elif _PLACE_SUFFIX.search(text) or (_PLACE_BEFORE.search(before) and len(words) <= 2):
-            kind = "place"
-        elif _TITLE_WORD.search(before) or len(words) >= 2:
-            kind = "person"
-        else:
-            kind = "name"  # a single capitalised word: could be any of the three
-        out.append(Span(kind, start, end, text))
+        end = m.start() + len(m.group(0).rstrip("."))
+        for start, stop in _owners_apart(sentence, m.start(), end):
+            if span := _name(sentence, start, stop):
+                out.append(span)
     return out
+
+
+def _owners_apart(sentence: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A person's name and its owner apart: "Britain's Rod Stewart" is "Britain" and "Rod
+    Stewart", "Chaka Khan's" is "Chaka Khan". A name of a place or an organisation keeps its
+    owner ("Sydney's Olympic Stadium", "St Paul's Cathedral"), and so does a lone word
+    ("Sainsbury's", "Lord's")."""
+    text = sentence[start:end]
+    if _ORG_WORD.search(text) or _PLACE_SUFFIX.search(text):
+        return [(start, end)]
+    pieces = []
+    for owner in _OWNER.finditer(sentence, start, end):
+        words_after = [w for w in sentence[owner.end() : end].split() if w not in _NOT_NAMES]
+        if len(words_after) >= 2 or (not words_after and len(text.split()) >= 2):
+            pieces.append((start, owner.start()))
+            start = owner.end() + 1
+    return [*pieces, (start, end)] if start < end else pieces
+
+
+def _name(sentence: str, start: int, end: int) -> Span | None:
+    """The name in `sentence[start:end]` (words of `_NAME`) and its kind, or None."""
+    # not part of the name: "The", "Mr", "US-based"…, and a sentence's first word when prose
+    # writes it in small letters (a first word is capitalised whatever it is: "Plans to…")
+    words, start = drop_front(
+        sentence[start:end].split(),
+        start,
+        lambda word, at: (
+            word in _NOT_NAMES
+            or _ORIGIN.fullmatch(word) is not None
+            or (not sentence[:at].strip(_OPENING) and word.lower() in _common_words())
+        ),
+    )
+    if not words or " ".join(words) in _NOT_NAMES or all(_QUALIFIER.fullmatch(w) for w in words):
+        return None
+    text = sentence[start:end]
+    if not (_ORG_WORD.search(text) or _PLACE_SUFFIX.search(text)):
+        # where a person is from, their party or post, up to the last such word that leaves
+        # two: "Russian Defense Minister Sergei Shoigu" is "Sergei Shoigu"; "American Express"
+        # and "President Bush" keep theirs
+        posts = [
+            i for i, w in enumerate(words[:-2]) if _QUALIFIER.fullmatch(w) or _PARTY.fullmatch(w)
+        ]
+        if posts and words[posts[-1] + 1][:1].isupper():
+            start += len(" ".join(words[: posts[-1] + 1])) + 1
+            words, text = words[posts[-1] + 1 :], sentence[start:end]
+    before = sentence[max(0, start - 40) : start]
+    if _ORG_WORD.search(text) or (text.isupper() and len(text) > 1):
+        kind = "org"
+    elif _PLACE_SUFFIX.search(text) or (_PLACE_BEFORE.search(before) and len(words) <= 2):
+        kind = "place"
+    elif _TITLE_WORD.search(before) or len(words) >= 2:
+        kind = "person"
+    else:
+        kind = "name"  # a single capitalised word: could be any of the three
+    return Span(kind, start, end, text)
 
 
 @lru_cache(maxsize=8192)

@@ -31,6 +31,18 @@ from qabot.sentence_scorer import SentenceScorer
         # a clause in front is not what is asked
         ("When the attacks were at their worst, how many hit Pipex?", "count"),
         ("When did the attacks stop, and how?", "date"),
+        # the noun asked about says the kind, after up to four words
+        ("Which Lib Dem local government spokesman predicted gains?", "person"),
+        ("Which Tory frontbencher presented the plan?", "person"),
+        ("Which bookmaker stopped taking bets?", "org"),
+        ("Which two countries tabled the plan?", "place"),
+        ("In which London prison are they held?", "place"),
+        ("Which part of the UK saw the biggest fall?", "place"),
+        ("What part did he play in the film?", "other"),
+        ("What stake does Renault hold in Nissan?", "percent"),
+        ("What will the adult minimum wage rise to?", "money"),
+        ("What were Libya's frozen assets originally worth?", "money"),
+        ("Over what distance does the technology work?", "count"),
     ],
 )
 def test_asked_type(question: str, kind: str) -> None:
@@ -93,6 +105,41 @@ def test_typed_spans_of_a_news_sentence() -> None:
     # a date without its preposition: "In what year…" is answered "1994", not "in 1994"
     got = {(s.kind, s.text) for s in typed_spans("Their last title was in 1994, since the 1970s.")}
     assert {("date", "1994"), ("date", "1970s")} <= got
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names"),
+    [
+        # an owner is a name of its own; a person's name is not theirs
+        ("Britain's Rod Stewart sang.", [("name", "Britain"), ("person", "Rod Stewart")]),
+        ("It was Chaka Khan's song.", [("person", "Chaka Khan")]),
+        # ...but a place's or an organisation's name, or a lone word, keeps its owner
+        ("They met at Sydney's Olympic Stadium.", [("place", "Sydney's Olympic Stadium")]),
+        ("They saw St Paul's Cathedral.", [("place", "St Paul's Cathedral")]),
+        ("Sainsbury's shares rose.", [("name", "Sainsbury's")]),
+        # where a person is from, their party or post is not their name
+        ("He beat American Taylor Dent.", [("person", "Taylor Dent")]),
+        ("Labour MP Jean Corston said so.", [("person", "Jean Corston")]),
+        ("The US-based X1 Technologies won.", [("org", "X1 Technologies")]),
+        ("It was Director General Greg Dyke.", [("person", "Greg Dyke")]),
+        # ...unless one word would be left, and alone it names nobody
+        ("He joined American Express.", [("person", "American Express")]),
+        ("An American and the US firm.", []),
+        ("She was Irish, and the Chancellor agreed.", []),
+        # a score after a name is not part of it
+        (
+            "Hantuchova beat Gisela Dulko 1-6 6-4.",
+            [("name", "Hantuchova"), ("person", "Gisela Dulko")],
+        ),
+    ],
+)
+def test_a_name_is_the_name_alone(sentence: str, names: list[tuple[str, str]]) -> None:
+    named = [
+        (s.kind, s.text)
+        for s in typed_spans(sentence)
+        if s.kind in ("person", "org", "place", "name")
+    ]
+    assert named == names
 
 
 def test_seas_straits_and_armed_forces_are_not_people() -> None:

@@ -133,7 +133,7 @@ def test_a_corpus_by_path_from_anywhere(corpus: Path, tmp_path: Path) -> None:
     assert asked.returncode == 0, asked.stderr
     assert f"Corpus {corpus}: 2 articles, 10 passages." in asked.stderr
     lines = asked.stdout.splitlines()
-    assert lines[0] == "Russian Defense Minister Sergei Shoigu"
+    assert lines[0] == "Sergei Shoigu"
     assert any(line.startswith("The Pentagon said") and line.endswith("[1]") for line in lines)
     assert any(line.startswith("[1] ") and line.endswith(f"{CARTER}:16") for line in lines)
     assert all(line == line.rstrip() for line in lines)
