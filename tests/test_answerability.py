@@ -149,9 +149,11 @@ def test_a_sentence_without_the_number_asked_for_takes_stronger_evidence() -> No
     fine = _sentence("a.txt", "McCartney", "CBS was fined $550,000 last year.", 0.05, "money")
     threshold = Settings.model_fields["refusal_threshold"].default
     held = judge(asked, [paid, fine], (paid.passage,), "money", threshold)
-    assert held.answerable and held.features is not None and held.features[-1] == 0
+    lacks = ANSWERABILITY.index("lacks_number")
+    assert held.answerable and held.features is not None and held.features[lacks] == 0
     lacking = judge(asked, [show, fine], (show.passage,), "money", threshold)
-    assert not lacking.answerable and lacking.features is not None and lacking.features[-1] == 1
+    assert not lacking.answerable and lacking.features is not None
+    assert lacking.features[lacks] == 1
     assert 0 < lacking.evidence < threshold
 
 
