@@ -102,9 +102,10 @@ _QUALIFIER = re.compile(
     r"Brazilian|Argentine|Argentinian|Mexican|Chinese|Japanese|Korean|Indian|Pakistani|"
     r"Iranian|Iraqi|Israeli|Palestinian|Egyptian|Kenyan|Nigerian|Ethiopian|African|"
     r"European|Asian|Texan|Frenchman|Frenchwoman|Englishman|Scotsman|Welshman|Irishman|"
-    r"Dutchman|Spaniard|Dane|Swede|Briton|Londoners|MP|MEP|Judge|Justice|Chancellor|President|Chairman|Chairwoman|Coach|"
-    r"Manager|Spokesman|Spokeswoman|Secretary|Minister|Prime|Director|General|Professor|"
-    r"Prof|Senator|Governor|Veteran|Comedian|Singer|Actor|Actress|US|UK|USA"
+    r"Dutchman|Spaniard|Dane|Swede|Briton|Londoners|US|UK|USA|MP|MEP|Judge|Justice|"
+    r"Chancellor|President|Chairman|Chairwoman|Coach|Manager|Spokesman|Spokeswoman|Secretary|"
+    r"Minister|Prime|Director|General|Professor|Prof|Senator|Governor|Veteran|Comedian|Singer|"
+    r"Actor|Actress"
 )
 _PARTY = re.compile(r"Tory|Labour|Conservative|Republican|Democrat")
 COMMON_WORDS_FILE = Path(__file__).with_name("common_words.txt")
@@ -206,7 +207,7 @@ _QUESTION_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "org",
         re.compile(
-            r"\b(?:what|which) (?:[\w'’-]+ ){0,3}?(?:company|firm|companies|firms|club|team|side|bank|group|party|band|network|airline|carrier|broadcaster|channel|studio|label|organisation|organization|body|agency|newspaper|paper|retailer|supermarket|\w*maker|manufacturer|giant|operator|union|department|university|school|website|site|service|brand|chain|publisher|court|regulator|watchdog|bookmaker|developer|insurer|lender|broker|consortium|charity|magazine|exchange|outfit)s?\b|\bwho (?:makes|owns|bought|sponsors|made|built|publishes)\b"
+            r"\b(?:what|which) (?:[\w'’-]+ ){0,3}?(?:company|firm|companies|firms|club|team|side|bank|group|party|band|network|airline|carrier|broadcaster|channel|studio|label|organisation|organization|body|agency|newspaper|paper|retailer|supermarket|\w*maker|manufacturer|giant|operator|union|department|university|school|website|site|service|brand|chain|publisher|court|regulator|watchdog|developer|insurer|lender|broker|consortium|charity|magazine|exchange|outfit)s?\b|\bwho (?:makes|owns|bought|sponsors|made|built|publishes)\b"
         ),
     ),
     (
