@@ -145,20 +145,19 @@ _PLACE_SUFFIX = re.compile(
     r"Theater|Prison|Bridge|Tower)\b"
 )
 
-# What the question asks for, in order: the first rule that matches wins.
-_MONEY_CUE = (
-    r"(?:cost|costs|costing|pay|paid|pays|price|priced|worth|value|valued|profit|profits|loss|"
-    r"losses|fee|fees|fine|fined|sales|revenue|revenues|turnover|earn|earned|earnings|raise|"
-    r"raised|spend|spent|spending|fund|funding|budget|invest|invested|investment|bid|offer|"
-    r"deal|sum|salary|wage|tax|debt|debts|charge|bill|bonus|prize|compensation|damages|"
-    r"money|cash|sell|sold|buy|bought|income|savings|deficit|surplus)"
-)
 #: the cues that name a sum ("What will the minimum wage rise to?"), not a deal ("What did
 #: Google buy?")
 _MONEY_NOUN = (
     r"(?:price|cost|value|profits?|loss(?:es)?|fees?|fine|sales|revenues?|turnover|earnings|"
     r"budget|salary|wage|tax|debts?|bonus|prize|compensation|damages|deficit|surplus|income)"
 )
+#: ...and those that ask for one after "how much" or "what was the"
+_MONEY_CUE = (
+    rf"(?:{_MONEY_NOUN}|costs|costing|pay|paid|pays|priced|worth|valued|fined|earn|earned|"
+    r"raise|raised|spend|spent|spending|fund|funding|invest|invested|investment|bid|offer|deal|"
+    r"sum|charge|bill|money|cash|sell|sold|buy|bought|savings)"
+)
+# What the question asks for, in order: the first rule that matches wins.
 _QUESTION_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("age", re.compile(r"\bhow old\b|\b(?:what|which) age\b")),
     (
@@ -299,7 +298,7 @@ def _owners_apart(sentence: str, start: int, end: int) -> list[tuple[int, int]]:
     owner ("Sydney's Olympic Stadium", "St Paul's Cathedral"), and so does a lone word
     ("Sainsbury's", "Lord's")."""
     text = sentence[start:end]
-    if _ORG_WORD.search(text) or _PLACE_SUFFIX.search(text):
+    if _org_or_place(text):
         return [(start, end)]
     pieces = []
     for owner in _OWNER.finditer(sentence, start, end):
@@ -308,6 +307,12 @@ def _owners_apart(sentence: str, start: int, end: int) -> list[tuple[int, int]]:
             pieces.append((start, owner.start()))
             start = owner.end() + 1
     return [*pieces, (start, end)] if start < end else pieces
+
+
+def _org_or_place(name: str) -> bool:
+    """Whether a name's own words say it is an organisation or a place ("Sainsbury's Bank",
+    "Sydney's Olympic Stadium"): then it is nobody's name, and keeps every word."""
+    return bool(_ORG_WORD.search(name) or _PLACE_SUFFIX.search(name))
 
 
 def _name(sentence: str, start: int, end: int) -> Span | None:
@@ -326,7 +331,7 @@ def _name(sentence: str, start: int, end: int) -> Span | None:
     if not words or " ".join(words) in _NOT_NAMES or all(_QUALIFIER.fullmatch(w) for w in words):
         return None
     text = sentence[start:end]
-    if not (_ORG_WORD.search(text) or _PLACE_SUFFIX.search(text)):
+    if not _org_or_place(text):
         # where a person is from, their party or post, up to the last such word that leaves
         # two: "Russian Defense Minister Sergei Shoigu" is "Sergei Shoigu"; "American Express"
         # and "President Bush" keep theirs
