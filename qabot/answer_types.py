@@ -33,7 +33,7 @@ _SCALE = r"(?:\s?(?:bn|billion|m|million|trillion|tn|k|thousand)\b)?"
 _AGE_NUMBER = rf"(?:\d{{1,3}}|{_CARDINAL})"
 _AGE_OF_THINGS = r"\d[\d,.]*(?:[\s-](?:million|billion|thousand))?"  # "1.6-million-year-old"
 
-SCORE = re.compile(r"(?<![\d.,£$€-])\b\d{1,3}-\d{1,3}\b(?![\d-])")  # "3-2", not "2003-04"
+SCORE = re.compile(r"(?<![\d.,£$€–-])\b\d{1,3}[-–]\d{1,3}\b(?![\d–-])")  # "3-2", not "2003-04"
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "money": re.compile(
         r"(?:US\$|[£$€¥])\s?\d[\d,]*(?:\.\d+)?"
@@ -62,6 +62,11 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         rf"|\b(?:(?:early|mid|late|last|next|this)[\s-])?(?:{_MONTH})(?:\s+(?:19|20)\d\d)?\b"
         rf"|\b(?:last|next|this|on|by|since|until|from)\s+(?:{_DAY})\b|\b(?:{_DAY})\b"
         r"|\b(?:in|since|by|until|from|of|during|before|after)\s+(?:the\s+)?(?:19|20)\d\d(?:s)?\b"
+        # an earlier year after a word that makes it one, not a count: "in 1654", "since the
+        # 1740s" (not "in 1500 homes"); a span of years with a dash: "1754–1763", "1338–39"
+        r"|\b(?i:in|since|until|from|during|before|after)\s+(?:the\s+)?1[0-8]\d\d(?:s)?\b"
+        r"(?![.,]\d|\s+(?!was\b|has\b|is\b|as\b|his\b|its\b|this\b)[a-z]+s\b)"
+        r"|\b(?:1[0-9]|20)\d\d\s?–\s?(?:(?:1[0-9]|20)\d\d|\d\d)\b"
         r"|\b(?:19|20)\d\d(?:-\d\d)?\b"
         r"|\b(?:yesterday|today|tomorrow|last (?:week|month|year|season|night)|next (?:week|month|year|season))\b"
     ),

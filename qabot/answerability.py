@@ -29,7 +29,7 @@ import numpy as np
 from qabot.answer_types import NUMERIC_TYPES, SCORE, typed_spans
 from qabot.domain import REFUSAL_TEXT, Passage
 from qabot.sentence_scorer import Sentence, load_weights, log_odds, sigmoid
-from qabot.text import one_line, terms
+from qabot.text import one_line, terms, unaccented
 
 WEIGHTS_FILE = Path(__file__).with_name("answerability.json")
 
@@ -293,11 +293,12 @@ class _Article:
                 for p in passages
                 if p.source == passage.source or passage.source in p.also_in
             )
-        article = f"{passage.title} {whole}"
+        article = unaccented(f"{passage.title} {whole}")  # met by "Celeron" and "Céloron"
         found = frozenset(terms(article))
         return cls(one_line(article), found, frozenset(t[:4] for t in found if len(t) >= 4))
 
     def uses(self, term: str) -> bool:
+        term = unaccented(term)
         return term in self.terms or term[:4] in self.prefixes
 
     def writes(self, number: str) -> bool:
@@ -307,6 +308,7 @@ class _Article:
         """Whether the article writes `name` otherwise: as news often does (`_ALSO_WRITTEN`),
         or by its initials when it has three words or more ("Child Support Agency" as "CSA";
         two initials, "DS", are too often another name's)."""
+        name = unaccented(name)
         words = [w for w in name.split() if w not in _NAME_LINK]
         others = _ALSO_WRITTEN.get(name.lower(), ())
         if len(words) > 2:

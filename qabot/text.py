@@ -123,6 +123,13 @@ def index_text(text: str) -> str:
     return text.translate(_INVISIBLE) if not text.isascii() else text
 
 
+def unaccented(text: str) -> str:
+    """`text` without accents: "Céloron" as "Celoron", the way a question may spell it."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 Stem = Callable[[str], str]
 
 

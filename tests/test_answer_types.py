@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qabot.answer_types import asked_type, category_words, typed_spans
+from qabot.answer_types import NUMERIC_TYPES, asked_type, category_words, typed_spans
 from qabot.domain import Passage
 from qabot.extractive import short_answer
 from qabot.sentence_scorer import SentenceScorer
@@ -105,6 +105,27 @@ def test_typed_spans_of_a_news_sentence() -> None:
     # a date without its preposition: "In what year…" is answered "1994", not "in 1994"
     got = {(s.kind, s.text) for s in typed_spans("Their last title was in 1994, since the 1970s.")}
     assert {("date", "1994"), ("date", "1970s")} <= got
+
+
+@pytest.mark.parametrize(
+    ("sentence", "spans"),
+    [
+        # an earlier year is a date where a word before it makes it one
+        ("The last outbreak ravaged Oslo in 1654.", [("date", "1654")]),
+        ("In 1749 the British government gave land.", [("date", "1749")]),
+        ("It grew in the 1740s.", [("date", "1740s")]),
+        ("The war (1754–1763) ended.", [("date", "1754–1763")]),
+        ("Graves dating to 1338–39 were found.", [("date", "1338–39")]),
+        # ...not a count of things
+        ("It was sold in 1500 homes.", [("count", "1500")]),
+        # a score written with a dash as well as a hyphen
+        ("They won the divisional round, 23–16, late on.", [("score", "23–16")]),
+    ],
+)
+def test_years_and_scores_as_other_texts_write_them(
+    sentence: str, spans: list[tuple[str, str]]
+) -> None:
+    assert [(s.kind, s.text) for s in typed_spans(sentence) if s.kind in NUMERIC_TYPES] == spans
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,8 @@ def test_constraints_are_years_numbers_and_names() -> None:
         ("Who operated the vBSN network?", "MCI ran the vBNS network.", True),  # mistyped
         ("How many people live in Paris?", "In Lyon, 2 million people do.", False),
         ("What did Jon Doe say?", "The JD Group said no.", False),  # a person's initials
+        ("Who was on Celoron's expedition?", "Céloron's force left.", True),  # typed unaccented
+        ("Who was on Céloron's expedition?", "Celoron's force left.", True),
     ],
 )
 def test_a_name_is_met_as_news_writes_it(question: str, article: str, met: bool) -> None:
