@@ -236,9 +236,12 @@ _DATE_PREPOSITION = re.compile(
 _AGE_IN_SPAN = re.compile(rf"{_AGE_OF_THINGS}|{_AGE_NUMBER}", re.IGNORECASE)
 
 
-#: "When X happened, how often…": a clause in front of the question proper
+#: "When X happened, how often…", "When rock buckles upwards it creates what?": a clause in
+#: front of the question proper (not "When did Eriksson, who coaches England, resign?")
 _LEADING_CLAUSE = re.compile(
-    r"^(?:when|after|before|while|if|as) [^,?]+, (?=(?:how|what|which|who|where)\b)"
+    r"^(?:when|after|before|while|if|as) (?!(?:did|does|do|is|was|are|were|will|would|has|have"
+    r"|had|can|could|should)\b)[^?]*?(?:, (?=(?:how|what|which|who|where)\b)"
+    r"| (?=(?:what|which|who|whom)(?:\s+[\w'’-]+){0,3}\W*$))"
 )
 
 

@@ -90,6 +90,8 @@ _OUTCOME = re.compile(
 TOLD_AGE = 0.9  # the evidence, at least, of an age given beside the name asked about
 _NAME_BEFORE_AGE = re.compile(r"([A-Z][\w'’-]*)(?:,\s*(?:aged\s+)?| \()$")
 _NAME_AFTER_AGE = re.compile(r"[\s-]years?[\s-]old\s+(?:[a-z]+\s+){0,3}([A-Z][\w'’-]*)")
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "ladi", "prof"})
+_MISTYPED_LENGTH = 6  # the shortest word of a name that may be met one letter apart
 CONSIDERED = 5  # the top sentences (those the answer reader rescored) that may be answered from
 _QUESTION_WORDS = frozenset(
     """
@@ -315,6 +317,18 @@ class _Article:
             others = (*others, "".join(w[0] for w in words).upper())
         return any(re.search(rf"(?<!\w){re.escape(o)}(?!\w)", self.text) for o in others)
 
+    def spells(self, name: str) -> bool:
+        """Whether the article writes a word of `name` one letter apart, as a question may
+        mistype a name ("Brainbridge" for "Bainbridge"): only a long word, with its first
+        letter right."""
+        return any(
+            _one_edit(word, t)
+            for word in terms(unaccented(name))
+            if len(word) >= _MISTYPED_LENGTH
+            for t in self.terms
+            if t[0] == word[0]
+        )
+
     def assumed(self, needs: list[str]) -> str:
         """The first year of `needs` that the article does not write (`unmet` may let it pass)."""
         return next((c for c in needs if _YEAR.match(c) and not self.writes(c)), "")
@@ -335,12 +349,26 @@ class _Article:
                     if not years or int(c) == max(years) + 1:
                         continue
                 return c
-            if (c.lstrip(ascii_lowercase).isupper() and len(c) <= 4) or _DEMONYM.match(c):
-                continue  # spelt otherwise: "UN" / "United Nations", "American" / "US" (and
-                # an acronym of small and capital letters, "vBNS", is often mistyped)
-            if not any(self.uses(t) for t in terms(c)) and not self.calls(c):
+            acronym = c.lstrip(ascii_lowercase).removesuffix("s")
+            if (acronym.isupper() and len(c) <= 4) or _DEMONYM.match(c):
+                continue  # spelt otherwise: "UN" / "United Nations", "American" / "US", "TDs"
+                # / "touchdowns" (and an acronym of small and capital letters, "vBNS", is
+                # often mistyped)
+            # "Mr Murphy" is not met by any "Mr": a title alone names nobody
+            words = [t for t in terms(c) if t not in _TITLES] or terms(c)
+            if not any(self.uses(t) for t in words) and not self.calls(c) and not self.spells(c):
                 return c
         return ""
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by one letter replaced, added or dropped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    return a[i + 1 :] == b[i + 1 :] if len(a) == len(b) else a[i:] == b[i + 1 :]
 
 
 def _written(number: str) -> str:

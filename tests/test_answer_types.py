@@ -31,6 +31,11 @@ from qabot.sentence_scorer import SentenceScorer
         # a clause in front is not what is asked
         ("When the attacks were at their worst, how many hit Pipex?", "count"),
         ("When did the attacks stop, and how?", "date"),
+        ("When rock buckles upwards it creates what?", "other"),
+        ("When a phagocyte eats a pathogen, it is trapped in what vesicle?", "other"),
+        # ...but a question that starts "When did…" asks when
+        ("When did Eriksson, who coaches England, resign?", "date"),
+        ("When did he say what he wanted?", "date"),
         # the noun asked about says the kind, after up to four words
         ("Which Lib Dem local government spokesman predicted gains?", "person"),
         ("Which Tory frontbencher presented the plan?", "person"),

@@ -50,6 +50,11 @@ def test_constraints_are_years_numbers_and_names() -> None:
         ("What did Jon Doe say?", "The JD Group said no.", False),  # a person's initials
         ("Who was on Celoron's expedition?", "Céloron's force left.", True),  # typed unaccented
         ("Who was on Céloron's expedition?", "Celoron's force left.", True),
+        ("What did Brainbridge's ledgers report?", "Bainbridge's ledgers said so.", True),
+        ("How many TDs did he score?", "He scored six touchdowns.", True),
+        ("What did Rob Johnston say?", "Rob Johnson said no.", True),  # one letter apart
+        ("What did Mr Murphy say?", "Mr Murray said no.", False),  # two letters apart
+        ("What did Mr Bair say?", "Mr Blair said no.", False),  # a short name, too close
     ],
 )
 def test_a_name_is_met_as_news_writes_it(question: str, article: str, met: bool) -> None:
