@@ -29,13 +29,16 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 configure_libraries()
 
 
-def squad(split: str) -> tuple[Path, Path]:
-    """(corpus dir, fixtures file) of SQuAD `split` (dev-a | dev-b), converted if needed."""
+def squad(split: str, unanswerable: bool = False) -> tuple[Path, Path]:
+    """(corpus dir, fixtures file) of SQuAD `split` (dev-a | dev-b), converted if needed; with
+    `unanswerable`, its unanswerable variant: 2,000 questions, those of 4 articles left out of
+    the corpus unanswerable (`squad_to_corpus.py --hold-out 4 --sample 2000 --seed 7`)."""
     from squad_to_corpus import main as convert
 
-    out = DATA / f"squad-{split}"
+    out = DATA / f"squad-{split}{'-un' if unanswerable else ''}"
+    variant = ["--hold-out", "4", "--sample", "2000", "--seed", "7"] if unanswerable else []
     if not (out / "fixtures.jsonl").exists():
-        convert([str(SQUAD / f"{split}.json"), "--out", str(out)])
+        convert([str(SQUAD / f"{split}.json"), "--out", str(out), *variant])
     return out / "corpus", out / "fixtures.jsonl"
 
 

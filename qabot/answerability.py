@@ -8,7 +8,8 @@ a span of the asked kind when the question asks for a number (a sum for "how muc
 a date for "when"), or says where someone was born or studied when that is asked (news
 seldom does), and (2) the probability that the question is answerable at all is at least
 the threshold. That probability is a logistic regression (`answerability.json`, fitted on the
-BBC training questions by `benchmarks/train_answerability.py`) over the sentence's own
+BBC training questions and SQuAD dev-a's unanswerable variant by
+`benchmarks/train_answerability.py`) over the sentence's own
 probability of holding the answer and what marks a near-topic question the story does not
 answer: question words its article never uses, a year it only assumes, questions about a
 successor or an outcome, which news often reports only the start of, and a sentence without

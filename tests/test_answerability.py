@@ -136,7 +136,7 @@ def test_a_question_about_how_things_ended_takes_stronger_evidence() -> None:
     # weights and threshold, a sentence good enough for what it says is not enough for how
     # it ended.
     text = "Fans are hoping to raise $32m by March to pay for a fifth series."
-    hoping = _sentence("a.txt", "Fans fund Enterprise", text, 0.3, "money")
+    hoping = _sentence("a.txt", "Fans fund Enterprise", text, 0.15, "money")
     threshold = Settings.model_fields["refusal_threshold"].default
     asked = "How much are the fans hoping to raise for a fifth series?"
     assert judge(asked, [hoping], (hoping.passage,), "money", threshold).answerable
