@@ -356,7 +356,8 @@ class _Article:
                 # / "touchdowns" (and an acronym of small and capital letters, "vBNS", is
                 # often mistyped)
             # "Mr Murphy" is not met by any "Mr": a title alone names nobody
-            words = [t for t in terms(c) if t not in _TITLES] or terms(c)
+            named = terms(c)
+            words = [t for t in named if t not in _TITLES] or named
             if not any(self.uses(t) for t in words) and not self.calls(c) and not self.spells(c):
                 return c
         return ""
