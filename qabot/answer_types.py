@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -57,16 +57,16 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "score": SCORE,
     "date": re.compile(
-        rf"\b(?:(?:{_DAY}),?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})\.?(?:,?\s+(?:19|20)\d\d)?\b"
-        rf"|\b(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?\b"
-        rf"|\b(?:(?:early|mid|late|last|next|this)[\s-])?(?:{_MONTH})(?:\s+(?:19|20)\d\d)?\b"
+        rf"\b(?:(?:{_DAY}),?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})\.?(?:,?\s+(?:1[0-9]|20)\d\d)?\b"
+        rf"|\b(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:1[0-9]|20)\d\d)?\b"
+        rf"|\b(?:(?:early|mid|late|last|next|this)[\s-])?(?:{_MONTH})(?:\s+(?:1[0-9]|20)\d\d)?\b"
         rf"|\b(?:last|next|this|on|by|since|until|from)\s+(?:{_DAY})\b|\b(?:{_DAY})\b"
         r"|\b(?:in|since|by|until|from|of|during|before|after)\s+(?:the\s+)?(?:19|20)\d\d(?:s)?\b"
         # an earlier year after a word that makes it one, not a count: "in 1654", "since the
         # 1740s" (not "in 1500 homes"); a span of years with a dash: "1754–1763", "1338–39"
-        r"|\b(?i:in|since|until|from|during|before|after)\s+(?:the\s+)?1[0-8]\d\d(?:s)?\b"
+        r"|\b(?i:in|since|until|from|during|before|after)\s+(?:the\s+)?(?:year\s+)?1[0-8]\d\d(?:s)?\b"
         r"(?![.,]\d|\s+(?!was\b|has\b|is\b|as\b|his\b|its\b|this\b)[a-z]+s\b)"
-        r"|\b(?:1[0-9]|20)\d\d\s?–\s?(?:(?:1[0-9]|20)\d\d|\d\d)\b"
+        r"|\b(?:1[0-9]|20)\d\d\s?[–—]\s?(?:(?:1[0-9]|20)\d\d|\d\d)\b"
         r"|\b(?:19|20)\d\d(?:-\d\d)?\b"
         r"|\b(?:yesterday|today|tomorrow|last (?:week|month|year|season|night)|next (?:week|month|year|season))\b"
     ),
@@ -92,6 +92,10 @@ _NOT_NAMES = frozenset(
     "After|Before|Since|While|As|So|For|With|From|By|Of|To|Not|No|Yes|Also|However|Meanwhile|"
     "Last|Next|Some|Many|Most|All|Both|Each|One|Two|Three|BBC News|Speaking|According|Earlier|"
     "Now|Then|Despite|Although|Under|TV".split("|")
+)
+#: small words that a title or a band's name writes capitalised, never a person's name
+_LINKING = frozenset(
+    {"For", "The", "Of", "And", "Are", "Is", "In", "On", "At", "To", "With", "A", "An"}
 )
 _OPENING = " \"'(“‘"
 _OWNER = re.compile(r"['’]s\b")
@@ -193,7 +197,7 @@ _QUESTION_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "date",
         re.compile(
-            r"^when\b|\b(?:what|which) (?:year|date|day|month|season|time of year)\b|\bin what year\b|\bon what (?:day|date)\b|\bwhen (?:did|does|will|is|was|were|are)\b"
+            r"^when\b|\b(?:what|which) (?:year|date|day|month|season|time of year)\b|\bin what year\b|\bon what (?:day|date)\b|\bwhen (?:did|does|do|will|is|was|were|are|has|have|had)\b"
         ),
     ),
     (
@@ -231,7 +235,7 @@ _QUESTION_RULES: list[tuple[str, re.Pattern[str]]] = [
 NAMED_TYPES = frozenset({"person", "org", "place"})
 NUMERIC_TYPES = frozenset({"money", "percent", "age", "count", "score", "duration", "date"})
 _DATE_PREPOSITION = re.compile(
-    r"(?:in|since|by|until|from|of|during|before|after|on)\s+(?:the\s+)?", re.IGNORECASE
+    r"(?:in|since|by|until|from|of|during|before|after|on)\s+(?:the\s+)?(?:year\s+)?", re.IGNORECASE
 )
 _AGE_IN_SPAN = re.compile(rf"{_AGE_OF_THINGS}|{_AGE_NUMBER}", re.IGNORECASE)
 
@@ -256,9 +260,11 @@ def asked_type(question: str) -> str:
 
 #: "Which *football club*…", "the name of the *ship*": the words naming the category the
 #: question asks a member of (at most two lower-case words, up to an auxiliary, article or
-#: preposition; a verb may slip in: "Which party won" -> "party won")
+#: preposition, after at most one capitalised one; a verb may slip in: "Which party won" ->
+#: "party won", "Which US bank held" -> "bank held")
 _CATEGORY = re.compile(
-    r"\b(?:[Ww]hich|[Ww]hat|name of(?: the| his| her| its| their)?)((?:\s+(?!(?:is|was|are|were|"
+    r"\b(?:[Ww]hich|[Ww]hat|name of(?: the| his| her| its| their)?)(?:\s+[A-Z][\w'’-]*)?"
+    r"((?:\s+(?!(?:is|was|are|were|"
     r"did|does|do|has|have|had|will|would|can|could|of|the|a|an|that|who|which|in|on|at|for|to|"
     r"by|with)\b)[a-z][\w'’-]*){1,2})"
 )
@@ -277,6 +283,9 @@ class Span:
     start: int
     end: int
     text: str
+    #: False when the kind of a name is guessed, from its length or a preposition in front,
+    #: not said by its own words or a title: it may then be any named kind
+    sure: bool = True
 
 
 def drop_front(
@@ -346,19 +355,29 @@ def _name(sentence: str, start: int, end: int) -> Span | None:
         posts = [
             i for i, w in enumerate(words[:-2]) if _QUALIFIER.fullmatch(w) or _PARTY.fullmatch(w)
         ]
-        if posts and words[posts[-1] + 1][:1].isupper():
+        if posts and words[posts[-1] + 1][:1].isupper() and words[posts[-1] + 1] not in _NOT_NAMES:
             start += len(" ".join(words[: posts[-1] + 1])) + 1
             words, text = words[posts[-1] + 1 :], sentence[start:end]
     before = sentence[max(0, start - 40) : start]
-    if _ORG_WORD.search(text) or (text.isupper() and len(text) > 1):
-        kind = "org"
-    elif _PLACE_SUFFIX.search(text) or (_PLACE_BEFORE.search(before) and len(words) <= 2):
-        kind = "place"
-    elif _TITLE_WORD.search(before) or len(words) >= 2:
-        kind = "person"
-    else:
-        kind = "name"  # a single capitalised word: could be any of the three
-    return Span(kind, start, end, text)
+    org, place = _last(_ORG_WORD, text), _last(_PLACE_SUFFIX, text)
+    if org > place:  # the last such word names what it is: "Manchester United", "United States"
+        return Span("org", start, end, text)
+    if place > org:
+        return Span("place", start, end, text)
+    if text.isupper() and len(text) > 1:  # "IBM", but also "UK" or "USSR"
+        return Span("org", start, end, text, sure=False)
+    if _TITLE_WORD.search(before):
+        return Span("person", start, end, text)
+    if _PLACE_BEFORE.search(before) and len(words) <= 2:  # "from Paris", "from Luke Narraway"
+        return Span("place", start, end, text, sure=False)
+    if len(words) >= 2 and not any(w in _LINKING for w in words[1:]):
+        return Span("person", start, end, text, sure=False)  # "Kevin Boyle", "Wells Fargo"
+    return Span("name", start, end, text)  # a single capitalised word: any of the three
+
+
+def _last(words: re.Pattern[str], text: str) -> int:
+    """Where the last match of `words` in `text` ends, or -1."""
+    return max((m.end() for m in words.finditer(text)), default=-1)
 
 
 @lru_cache(maxsize=8192)
@@ -383,9 +402,16 @@ def typed_spans(sentence: str) -> tuple[Span, ...]:
             if kind == "date" and (word := _DATE_PREPOSITION.match(sentence, s, e)):
                 s = word.end()  # "1994" of "in 1994": what "In what year…" is answered with
             spans.append(Span(kind, s, e, sentence[s:e]))
+
+    def in_number(_: str, at: int) -> bool:
+        return any(ts <= at < te for ts, te in taken)
+
     for span in _names(sentence):
-        if not any(span.start < te and ts < span.end for ts, te in taken):
-            spans.append(span)
+        # a name may end in a number ("Euro 2004", "Channel 4"), not start with one ("2004
+        # Apple") or be one ("In 2004")
+        words, start = drop_front(span.text.split(), span.start, in_number)
+        if words and not in_number("", start):
+            spans.append(replace(span, start=start, text=sentence[start : span.end]))
     return tuple(spans)
 
 
@@ -403,7 +429,7 @@ def known_people(sentences: Iterable[str]) -> frozenset[str]:
 def matches(asked: str, span: Span) -> bool:
     """Whether `span` is of the kind `asked` for."""
     if asked in NAMED_TYPES:
-        return span.kind == asked or span.kind == "name"
+        return span.kind in (asked, "name") or (span.kind in NAMED_TYPES and not span.sure)
     if asked == "count":  # "at 35" may be an age or a count
         return span.kind in ("count", "money", "percent", "duration", "age")
     if asked == "percent":

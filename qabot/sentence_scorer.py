@@ -80,6 +80,9 @@ class Question:
     #: stemmed words of the question itself, for span novelty (not those naming the category
     #: asked for: "which *stadium*")
     asked_terms: frozenset[str]
+    #: stemmed words naming what is asked for ("which US *bank*"): a name right after them is
+    #: the one asked for ("US bank Wells Fargo")
+    category: frozenset[str] = frozenset()
 
 
 def sigmoid(x: float) -> float:
@@ -128,8 +131,9 @@ class SentenceScorer:
         )
         # A name is not the answer when the question already holds it, but the words naming
         # what is asked for do not count: "Sydney's Olympic Stadium" answers "Which stadium…".
-        asked = frozenset(now) - frozenset(terms(category_words(question)))
-        return Question(question, asked_type(question), weights, named, pairs, asked)
+        category = frozenset(terms(category_words(question)))
+        asked = frozenset(now) - category
+        return Question(question, asked_type(question), weights, named, pairs, asked, category)
 
     def sentences(
         self,
@@ -217,7 +221,14 @@ class SentenceScorer:
             ]
             if found:
                 hits = [(s + e) / 2 for t, s, e in spans if t in q.weights]
-                ranked = sorted(found, key=lambda sp: (sp.kind != q.kind, _distance(sp, hits)))
+                ranked = sorted(
+                    found,
+                    key=lambda sp: (
+                        not _named_as(sp, text, q.category),
+                        sp.kind != q.kind,
+                        _distance(sp, hits),
+                    ),
+                )
                 best = _distance(ranked[0], hits)
                 f[_AT["typed"]] = 1.0
                 f[_AT["proximity"]] = math.exp(-best / 60.0) if hits else 0.0
@@ -243,7 +254,15 @@ def _unasked(span: Span, q: Question, people: frozenset[str]) -> Span | None:
     kind = "name" if len(words) == 1 and span.kind == "person" else span.kind
     if kind == "name" and words[0] in people:
         kind = "person"
-    return Span(kind, start, span.end, span.text[start - span.start :])
+    return Span(kind, start, span.end, span.text[start - span.start :], span.sure)
+
+
+def _named_as(span: Span, text: str, category: frozenset[str]) -> bool:
+    """Whether `span` follows a word of `category` closely: "auditors Grant Thornton",
+    "energy drink company, Red Bull"."""
+    return bool(category) and any(
+        t in category for t in terms(text[max(0, span.start - 25) : span.start])[-2:]
+    )
 
 
 def _distance(span: Span, hits: list[float]) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qabot.answer_types import NUMERIC_TYPES, asked_type, category_words, typed_spans
+from qabot.answer_types import NUMERIC_TYPES, asked_type, category_words, matches, typed_spans
 from qabot.domain import Passage
 from qabot.extractive import short_answer
 from qabot.sentence_scorer import SentenceScorer
@@ -36,6 +36,8 @@ from qabot.sentence_scorer import SentenceScorer
         # ...but a question that starts "When did…" asks when
         ("When did Eriksson, who coaches England, resign?", "date"),
         ("When did he say what he wanted?", "date"),
+        ("Before the passport cases, when had the power last been used?", "date"),
+        ("When has the index last fallen this far?", "date"),
         # the noun asked about says the kind, after up to four words
         ("Which Lib Dem local government spokesman predicted gains?", "person"),
         ("Which Tory frontbencher presented the plan?", "person"),
@@ -61,7 +63,8 @@ def test_asked_type(question: str, kind: str) -> None:
         ("Which football club did he join?", "football club"),
         ("What is the name of the club that signed him?", "club"),
         ("In which city was he born?", "city"),
-        ("Which Arsenal player scored?", ""),  # a name, not a category
+        ("Which Arsenal player scored?", "player scored"),  # after a name
+        ("Which US bank held talks?", "bank held"),
         ("What did Carter say?", ""),
         ("Who did Carter talk to?", ""),
     ],
@@ -89,6 +92,20 @@ def test_a_name_holding_the_asked_category_is_still_an_answer() -> None:
     ]
     assert answers("Which venue in Sydney is the most likely for the match?") == ["Olympic Stadium"]
     assert answers("Which venue is Sydney's Olympic Stadium?") == []
+
+
+def test_the_name_right_after_the_asked_category_comes_first() -> None:
+    """News names what it asks for in apposition: "US bank Wells Fargo" answers "Which US
+    bank…" before an organisation that stands nearer the question's other words."""
+    scorer = SentenceScorer(lambda term: 1.0)
+    sentence = (
+        "Speaking on BBC Radio 4, Mr Varley would not discuss merger talks with US bank "
+        "Wells Fargo."
+    )
+    passage = Passage("a", "a.txt", "Barclays", sentence, 0, len(sentence), 1, 1)
+    q = scorer.question("Which US bank held merger talks?", "Which US bank held merger talks?")
+    (scored,) = scorer.sentences(q, (passage,), {})
+    assert [a.text for a in scored.answers] == ["Wells Fargo", "BBC Radio 4"]
 
 
 def test_typed_spans_of_a_news_sentence() -> None:
@@ -121,6 +138,9 @@ def test_typed_spans_of_a_news_sentence() -> None:
         ("It grew in the 1740s.", [("date", "1740s")]),
         ("The war (1754–1763) ended.", [("date", "1754–1763")]),
         ("Graves dating to 1338–39 were found.", [("date", "1338–39")]),
+        ("Chagatai (1187—1241) was his son.", [("date", "1187—1241")]),
+        ("The seal is from the year 1390.", [("date", "1390")]),
+        ("On August 1, 1774, he heated it.", [("date", "August 1, 1774")]),
         # ...not a count of things
         ("It was sold in 1500 homes.", [("count", "1500")]),
         # a score written with a dash as well as a hyphen
@@ -166,6 +186,56 @@ def test_a_name_is_the_name_alone(sentence: str, names: list[tuple[str, str]]) -
         if s.kind in ("person", "org", "place", "name")
     ]
     assert named == names
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "asked"),
+    [
+        # two capitalised words are a person only by default: a bank, a firm, a drink
+        ("Barclays held merger talks with US bank Wells Fargo.", "Wells Fargo", "org"),
+        ("It has also gone after auditors Grant Thornton.", "Grant Thornton", "org"),
+        ("A survey of Frankfurt, New York and Paris found it.", "New York", "place"),
+        # a name after "from" or "to" is a place only by default
+        ("A last-gasp touchdown from Luke Narraway pulled them level.", "Luke Narraway", "person"),
+        ("He was a £15.8m signing from Parma last season.", "Parma", "org"),
+        # so is a lone acronym an organisation: it may be a country
+        ("A clash with the USSR worried them.", "USSR", "place"),
+    ],
+)
+def test_a_name_whose_kind_is_guessed_may_answer_any_named_kind(
+    sentence: str, name: str, asked: str
+) -> None:
+    span = next(sp for sp in typed_spans(sentence) if sp.text == name)
+    assert not span.sure and span.kind != asked
+    assert matches(asked, span)
+
+
+def test_a_name_whose_own_words_or_title_say_its_kind_answers_that_kind_alone() -> None:
+    spans = {
+        sp.text: sp
+        for sp in typed_spans(
+            "Mr John Smith spoke at Wembley Stadium for Barclays Bank about USA For Africa."
+        )
+    }
+    assert spans["John Smith"].kind == "person" and not matches("org", spans["John Smith"])
+    assert spans["Barclays Bank"].kind == "org" and not matches("person", spans["Barclays Bank"])
+    assert spans["Wembley Stadium"].kind == "place" and not matches("org", spans["Wembley Stadium"])
+    # a title's small words are not a person's name, nor is "USA" a post in front of one
+    assert spans["USA For Africa"].kind == "name"
+    # the last word that says a kind says it: a club, a country
+    assert [(s.kind, s.text) for s in typed_spans("Manchester United left the United States.")] == [
+        ("org", "Manchester United"),
+        ("place", "United States"),
+    ]
+
+
+def test_a_name_may_end_in_a_number_but_not_start_with_one() -> None:
+    names = [
+        (s.kind, s.text)
+        for s in typed_spans("In March 2004 Apple said Channel 4 would show Euro 2004.")
+        if s.kind not in NUMERIC_TYPES
+    ]
+    assert names == [("org", "Apple"), ("person", "Channel 4"), ("person", "Euro 2004")]
 
 
 def test_seas_straits_and_armed_forces_are_not_people() -> None:
