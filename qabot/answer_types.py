@@ -348,7 +348,8 @@ def _name(sentence: str, start: int, end: int) -> Span | None:
     if not words or " ".join(words) in _NOT_NAMES or all(_QUALIFIER.fullmatch(w) for w in words):
         return None
     text = sentence[start:end]
-    if not _org_or_place(text):
+    org, place = _last(_ORG_WORD, text), _last(_PLACE_SUFFIX, text)
+    if max(org, place) < 0:  # no word says it is an organisation or a place
         # where a person is from, their party or post, up to the last such word that leaves
         # two: "Russian Defense Minister Sergei Shoigu" is "Sergei Shoigu"; "American Express"
         # and "President Bush" keep theirs
@@ -359,7 +360,6 @@ def _name(sentence: str, start: int, end: int) -> Span | None:
             start += len(" ".join(words[: posts[-1] + 1])) + 1
             words, text = words[posts[-1] + 1 :], sentence[start:end]
     before = sentence[max(0, start - 40) : start]
-    org, place = _last(_ORG_WORD, text), _last(_PLACE_SUFFIX, text)
     if org > place:  # the last such word names what it is: "Manchester United", "United States"
         return Span("org", start, end, text)
     if place > org:
