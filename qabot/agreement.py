@@ -16,6 +16,12 @@ from qabot.domain import Citation
 from qabot.sentence_scorer import Sentence
 from qabot.text import one_line
 
+#: Another article's sentence that tells another event is quoted as agreeing when it is at
+#: least this share as likely to answer as the best and covers the question nearly as well:
+#: two articles that answer the question alike ("chief executive Bill Gammell"). Set on
+#: `bbc_train.jsonl`: 5 more of 1,019 answers cite the question's own article, none fewer.
+ALONE = 0.2
+
 
 def _words(sentence: Sentence) -> str:
     return one_line(sentence.text)
@@ -34,12 +40,13 @@ def copies(sentence: Sentence, ranked: Sequence[Sentence]) -> tuple[str, ...]:
 
 
 def ally(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
-    """The best sentence of another article than `ranked[0]`'s that states its value about the
-    same event in other words; None when none does.
+    """The best sentence of another article than `ranked[0]`'s that states its value in other
+    words, about the same event or in answer to the same question; None when none does.
 
     Likely enough to answer on its own and sharing words beyond the question's with the best
-    sentence, as a rival must (`disagreement.rival`), but stating the value the best states."""
-    for cand in accounts(question, ranked):
+    sentence, as a rival must (`disagreement.rival`), or answering the question nearly as well
+    by itself (`ALONE`); and stating the value the best states."""
+    for cand in accounts(question, ranked, ALONE):
         best = ranked[0]
         if value(cand.answers[0]) == value(best.answers[0]) and _words(cand) != _words(best):
             return cand

@@ -74,10 +74,16 @@ def rival(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
     return None
 
 
-def accounts(question: str, ranked: Sequence[Sentence]) -> Iterator[Sentence]:
+def accounts(
+    question: str, ranked: Sequence[Sentence], alone: float | None = None
+) -> Iterator[Sentence]:
     """The sentences after `ranked[0]`, best first, that tell its event in another article and
     state a value: likely enough to answer on their own, and sharing words beyond the
-    question's with it. Nothing when the first states no value."""
+    question's with it. Nothing when the first states no value.
+
+    With `alone`, also those of another article that answer the question nearly as well as
+    the first by themselves, sharing its words or not: at least `alone` times as likely, and
+    covering the question nearly as well (`SHARE`)."""
     if not ranked or not ranked[0].answers:
         return
     best = ranked[0]
@@ -85,7 +91,13 @@ def accounts(question: str, ranked: Sequence[Sentence]) -> Iterator[Sentence]:
     for cand in ranked[1:]:
         if cand.score < LIKELY:
             return  # ranked best first: no later one is likely enough
-        if cand.answers and not _same_article(best, cand) and _same_story(best, cand, asked):
+        if not cand.answers or _same_article(best, cand):
+            continue
+        if _same_story(best, cand, asked) or (
+            alone is not None
+            and cand.score >= alone * best.score
+            and cand.features[_COVERAGE] >= SHARE * best.features[_COVERAGE]
+        ):
             yield cand
 
 

@@ -20,12 +20,16 @@ STORY = "{} won the costume design Oscar for The Aviator at the ceremony in Holl
 RETOLD = "British designer {} took the Aviator costume design Oscar at the Hollywood ceremony."
 
 
-def _sentence(source: str, name: str, score: float, story: str = STORY) -> Sentence:
+def _sentence(
+    source: str, name: str, score: float, story: str = STORY, coverage: float = 0.8
+) -> Sentence:
     text = story.format(name)
     passage = Passage(source, source, "", text, 0, len(text), 1, 1)
     at = text.index(name)
     spans = (Span("person", at, at + len(name), name),)
-    return Sentence(passage, 0, 0, len(text), text, np.zeros(len(FEATURES)), spans, score)
+    features = np.zeros(len(FEATURES))
+    features[FEATURES.index("coverage")] = coverage
+    return Sentence(passage, 0, 0, len(text), text, features, spans, score)
 
 
 def test_an_ally_is_another_article_stating_the_same_value_of_the_same_event() -> None:
@@ -39,9 +43,21 @@ def test_an_ally_is_another_article_stating_the_same_value_of_the_same_event() -
     assert ally_of(_sentence("b.txt", "Sandy Powell", 0.05, RETOLD)) is None  # unlikely
     assert ally_of(_sentence("b.txt", "Sandy Powell", 0.5)) is None  # the same words: a copy
     other_event = "{} designed the costumes for a West End musical that opened in May."
-    assert ally_of(_sentence("b.txt", "Sandy Powell", 0.5, other_event)) is None
-    retold = _sentence("b.txt", "Sandy Powell", 0.2, RETOLD)
+    assert ally_of(_sentence("b.txt", "Sandy Powell", 0.5, other_event, coverage=0.2)) is None
+    retold = _sentence("b.txt", "Sandy Powell", 0.1, RETOLD, coverage=0.2)
     assert ally_of(retold) is retold
+
+
+def test_an_ally_may_answer_the_question_alike_in_a_story_of_its_own() -> None:
+    """Two articles naming the same costume designer in answer to the question agree, though
+    they share no words beyond the question's, when the second is nearly as good an answer."""
+    best = _sentence("a.txt", "Sandy Powell", 0.6)
+    own_words = "Costume design went to {} on the night."
+    alike = _sentence("b.txt", "Sandy Powell", 0.2, own_words)
+    assert ally(QUESTION, [best, alike]) is alike
+    assert ally(QUESTION, [best, _sentence("b.txt", "Sandy Powell", 0.1, own_words)]) is None
+    unlike = _sentence("b.txt", "Sandy Powell", 0.5, own_words, coverage=0.5)
+    assert ally(QUESTION, [best, unlike]) is None  # covers less of the question
 
 
 def test_the_same_words_in_other_files_are_copies() -> None:
