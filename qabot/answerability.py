@@ -53,7 +53,6 @@ _SCORE_OR_BOUND = re.compile(
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ans?|ese|ish|i)$")  # not "Paris": "-is" ends names too
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _ANY_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_FIGURES = frozenset({"money", "percent", "count", "score"})  # reported for a year
 _ASKED_YEAR = re.compile(r"(?<!since )(?<!after )(?<!before )\b(?:19|20)\d\d\b(?!'?s\b)")
 _COMPARED_YEAR = re.compile(
     r"\b(?:than|compared (?:with|to)|from|since|against|previous)\b[^.;]{0,30}?\b((?:19|20)\d\d)\b"
@@ -234,9 +233,10 @@ def judge(
     # say it does not answer it, however close ("Paver, who lives in London").
     if relation is not None and not relation.states(best.text):
         return Verdict(False, 0.0, missing or relation.words, closest)
-    # A figure "for 2004" does not answer "...in 2005?", however close the sentence: a later
-    # year of what the corpus reports is what a near-topic question most often asks.
-    if kind in _FIGURES and (years := _other_years(best.text, question)):
+    # A figure "for 2004" does not answer "...in 2005?", nor does the winner of the 2003 prize
+    # answer who won it in 2004, however close the sentence: a later year of what the corpus
+    # reports is what a near-topic question most often asks.
+    if years := _other_years(best.text, question):
         asked, given = years
         return Verdict(False, 0.0, asked, best.passage, instead=given)
     article = articles[best.passage.id]

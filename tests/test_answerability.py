@@ -246,9 +246,12 @@ def test_born_elsewhere_in_a_question_asks_no_birthplace() -> None:
         ("How much profit did Umbro make in 2004?", "It made £9m, against £5m in 2003.", True),
         # a decade asked holds the year given
         ("How many shirts did Umbro sell in the 1990s?", "It sold 9,000 in 1994.", True),
+        # nor does a name given for another year answer
+        ("Who won the Umbro design prize in 2005?", "Ms Hale won the 2004 Umbro prize.", False),
+        ("Who won the Umbro design prize in 2004?", "Ms Hale won the 2004 Umbro prize.", True),
     ],
 )
-def test_a_figure_for_another_year_does_not_answer(
+def test_a_figure_or_name_for_another_year_does_not_answer(
     question: str, text: str, answered: bool
 ) -> None:
     kind = asked_type(question)
