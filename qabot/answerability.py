@@ -235,8 +235,9 @@ def judge(
         return Verdict(False, 0.0, missing or relation.words, closest)
     # A figure "for 2004" does not answer "...in 2005?", nor does the winner of the 2003 prize
     # answer who won it in 2004, however close the sentence: a later year of what the corpus
-    # reports is what a near-topic question most often asks.
-    if years := _other_years(best.text, question):
+    # reports is what a near-topic question most often asks. (A year in a question asking
+    # when is where it counts from: "When was inequality lower than in 1986?")
+    if kind != "date" and (years := _other_years(best.text, question)):
         asked, given = years
         return Verdict(False, 0.0, asked, best.passage, instead=given)
     article = articles[best.passage.id]

@@ -229,6 +229,13 @@ def test_where_someone_was_born_or_studied_is_answered_only_where_it_is_said(
     assert refusal_text(verdict).endswith(f"which does not mention {missing}.")
 
 
+def test_a_year_in_a_question_asking_when_is_the_one_it_counts_from() -> None:
+    question = "When did Umbro sell fewer shirts than in 2003?"
+    fell = _sentence("a.txt", "Umbro sales below 2003's", "Sales fell in 2005.", 0.9, "date")
+    verdict = judge(question, [fell], (fell.passage,), "date", 0.1, weights=SCORE_ONLY)
+    assert verdict.answerable
+
+
 def test_born_elsewhere_in_a_question_asks_no_birthplace() -> None:
     asked = "Which Russian-born designer made the rug?"
     rug = _sentence("a.txt", "Rugs", "The rug is by the Russian Serge Chermayeff.", 0.6, "person")
