@@ -4,8 +4,9 @@ The mirror of `disagreement`. A sentence that another retrieved article holds wo
 (a story filed twice, a paragraph reused in a later one) is one citation that names both
 files, as twin passages are (`retrieve.collapse_twins`), never the same words cited as [1] and
 [2]. And when another article states the same value about the same event ("Sandy Powell won
-the costume design Oscar"), it is quoted after the first under a one-line note naming both
-articles, so the second never reads as if it were the same story."""
+the costume design Oscar"), or in answer to the same question nearly as well, it is quoted
+after the first under a one-line note naming both articles, so the second never reads as if it
+were the same story."""
 
 from __future__ import annotations
 

@@ -44,6 +44,7 @@ def test_an_ally_is_another_article_stating_the_same_value_of_the_same_event() -
     assert ally_of(_sentence("b.txt", "Sandy Powell", 0.5)) is None  # the same words: a copy
     other_event = "{} designed the costumes for a West End musical that opened in May."
     assert ally_of(_sentence("b.txt", "Sandy Powell", 0.5, other_event, coverage=0.2)) is None
+    # the same event told again needs to be neither as likely nor as close to the question
     retold = _sentence("b.txt", "Sandy Powell", 0.1, RETOLD, coverage=0.2)
     assert ally_of(retold) is retold
 
