@@ -403,14 +403,14 @@ def typed_spans(sentence: str) -> tuple[Span, ...]:
                 s = word.end()  # "1994" of "in 1994": what "In what year…" is answered with
             spans.append(Span(kind, s, e, sentence[s:e]))
 
-    def in_number(_: str, at: int) -> bool:
+    def in_number(at: int) -> bool:
         return any(ts <= at < te for ts, te in taken)
 
     for span in _names(sentence):
         # a name may end in a number ("Euro 2004", "Channel 4"), not start with one ("2004
         # Apple") or be one ("In 2004")
-        words, start = drop_front(span.text.split(), span.start, in_number)
-        if words and not in_number("", start):
+        words, start = drop_front(span.text.split(), span.start, lambda _, at: in_number(at))
+        if words and not in_number(start):
             spans.append(replace(span, start=start, text=sentence[start : span.end]))
     return tuple(spans)
 
