@@ -48,6 +48,19 @@ def server() -> Iterator[FakeOpenAI]:
         yield state
 
 
+@pytest.fixture
+def interruptible() -> Iterator[None]:
+    """Ctrl-C reaches the chat as it does in a terminal, also when the suite runs as a
+    background job: a shell starts those with SIGINT ignored, every child inherits that, and
+    Python then installs no KeyboardInterrupt handler. (An exec resets a handled signal.)"""
+    before = signal.getsignal(signal.SIGINT)
+    if before is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("interruptible")
 def test_ctrl_c_cancels_the_wait_and_the_answer_not_the_session(
     seeded_data: tuple[Path, Path], server: FakeOpenAI, tmp_path: Path
 ) -> None:
