@@ -47,8 +47,10 @@ def ally(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
     Likely enough to answer on its own and sharing words beyond the question's with the best
     sentence, as a rival must (`disagreement.rival`), or answering the question nearly as well
     by itself (`ALONE`); and stating the value the best states."""
+    if not ranked:
+        return None
+    best = ranked[0]
     for cand in accounts(question, ranked, ALONE):
-        best = ranked[0]
         if value(cand.answers[0]) == value(best.answers[0]) and _words(cand) != _words(best):
             return cand
     return None
