@@ -3,8 +3,12 @@ refusal."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from qabot.domain import REFUSAL_TEXT, Answer
 from qabot.qa import QA
+from qabot.settings import Settings
 from tests.common import CARTER
 
 
@@ -33,3 +37,33 @@ def test_refuses_what_the_corpus_does_not_hold(seeded_qa: QA) -> None:
     assert answer.text.startswith(REFUSAL_TEXT)
     assert answer.citations == ()
     assert answer.passages  # what was searched is still reported
+
+
+FETA = """Court hears feta naming row
+
+A row over whether only Greece may call its cheese feta has reached Europe's top court.
+
+Denmark and Germany are challenging a ruling that gave Greek producers sole use of the name.
+
+The case also matters to Britain's only feta maker, the Cumbrian firm Fellside Dairy.
+
+Margaret Lowther, who founded the dairy in 1989, said renaming its cheese would cost a fortune.
+
+The court is expected to reach a verdict in the autumn.
+"""
+
+
+def test_a_sentence_without_the_asked_kind_is_followed_by_one_with_it(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """The sentence naming the firm matches the question best but names no person; the one
+    that does, further down the same story, is quoted after it; the short answer is still the
+    first sentence's (here none)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "feta.txt").write_text(FETA, encoding="utf-8")
+    qa = QA(make_settings(corpus_dir=corpus))
+    qa.ingest()
+    answer = _answer(qa, "Who founded Fellside Dairy, Britain's only feta maker?")
+    assert [c.start_line for c in answer.citations] == [7, 9]
+    assert "Margaret Lowther" in answer.text and not answer.short_answer  # a guess: not bold
