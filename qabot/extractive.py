@@ -93,10 +93,8 @@ class ExtractiveAnswerer:
         return ranked, verdict
 
     def _fills(self, question: str, ranked: Sequence[Sentence]) -> Sentence | None:
-        """The sentence that gives the short answer the first one lacks (`FILLS_RATIO`)."""
+        """The sentence that gives the short answer `ranked[0]` lacks (`FILLS_RATIO`)."""
         best = ranked[0]
-        if short_answer(question, best, self.article_text):
-            return None
         return next(
             (
                 c
@@ -128,6 +126,7 @@ class ExtractiveAnswerer:
         if not verdict.answerable:
             return refused
         best = ranked[0]
+        lead = short_answer(question, best, self.article_text)
         evidence = verdict.evidence
         other = disagreement.rival(question, ranked)
         ally = None
@@ -135,7 +134,7 @@ class ExtractiveAnswerer:
             chosen = disagreement.newest_first([best, other])
         else:
             seconds = [c for c in ranked[1:] if _adds_to(best, c)]
-            if not seconds and (fills := self._fills(question, ranked)):
+            if not seconds and not lead and (fills := self._fills(question, ranked)):
                 seconds = [fills]
             chosen = [best, *seconds[: self.max_sentences - 1]]
             chosen.sort(key=lambda c: c.start)
@@ -156,7 +155,7 @@ class ExtractiveAnswerer:
         if not citations:
             return refused
         verified = {c.start_char for c in citations}
-        short = short_answer(question, best, self.article_text) if best.start in verified else ""
+        short = lead if best.start in verified else ""
         differ = other is not None and len(citations) == 2
         if differ:  # both values, newest first: never silently one of them
             short = " or ".join(c.answers[0].text for c in chosen)
