@@ -439,3 +439,55 @@ def matches(asked: str, span: Span) -> bool:
     if asked == "date":
         return span.kind == "date"
     return span.kind == asked
+
+
+#: the posts a "who" question may ask the holder of ("Who is the chairman of…")
+_ROLES = (
+    "chairman|chairwoman|chair|chief executive|chief operating officer|president|editor|"
+    "director|head|boss|leader|general secretary|secretary|manager|coach|captain|founder|"
+    "spokesman|spokeswoman|owner|governor|commissioner|presenter|producer|chief"
+)
+_ASKED_ROLE = re.compile(
+    rf"^(?:who|which \w+) (?:is|was|are|were)\s+(?:the\s+|its\s+|their\s+)?(?:current\s+|new\s+"
+    rf"|former\s+)?(?:(?:managing|deputy|vice|executive|general|chief|assistant|club|team)\s+)?"
+    rf"({_ROLES})\b",
+    re.IGNORECASE,
+)
+_ROLE_VERB = re.compile(r"^who (leads|heads|runs|chairs|edits|manages|coaches|captains)\b", re.I)
+#: the posts that a verb, or a post named loosely, stands for ("Who leads…": any of `_ROLES`)
+_ROLES_OF = {
+    "chairs": "chairman|chairwoman|chair",
+    "chairman": "chairman|chairwoman|chair",
+    "chairwoman": "chairman|chairwoman|chair",
+    "chair": "chairman|chairwoman|chair",
+    "edits": "editor",
+    "manages": "manager|boss",
+    "coaches": "coach",
+    "captains": "captain|skipper",
+    "leads": _ROLES,
+    "heads": _ROLES,
+    "runs": _ROLES,
+    "head": _ROLES,
+    "boss": _ROLES,
+    "leader": _ROLES,
+    "chief": _ROLES,
+}
+
+
+def asked_role(question: str) -> str:
+    """The posts (a regex alternation) whose holder a "who" question asks for, as a sentence
+    may write them ("Who leads the TUC?" is met by "TUC general secretary Brendan Barber"),
+    or "" when it asks for none."""
+    m = _ASKED_ROLE.search(question) or _ROLE_VERB.search(question)
+    return _ROLES_OF.get(m.group(1).lower(), m.group(1).lower()) if m else ""
+
+
+def holds_role(sentence: str, span: Span, roles: str) -> bool:
+    """Whether `sentence` gives `span` one of the posts `roles` names (`asked_role`), beside
+    it: "Wada chairman Dick Pound", "Graham Barlow, editor of Mac Format"."""
+    before = sentence[max(0, span.start - 25) : span.start]
+    after = sentence[span.end : span.end + 25]
+    return bool(
+        re.search(rf"\b(?:{roles})\W{{0,3}}$", before, re.IGNORECASE)
+        or re.match(rf"\s*,\s*(?:the\s+)?(?:[\w-]+\s+){{0,2}}?(?:{roles})\b", after, re.IGNORECASE)
+    )

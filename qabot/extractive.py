@@ -8,8 +8,9 @@ from dataclasses import replace
 import numpy as np
 
 from qabot import agreement, disagreement
+from qabot.acronyms import read_as
 from qabot.answer_reader import AnswerReader, reread
-from qabot.answer_types import asked_type, known_people
+from qabot.answer_types import Span, asked_role, asked_type, holds_role, known_people
 from qabot.answerability import Verdict, judge, refusal_text
 from qabot.answerer import TokenFn
 from qabot.citations import CitationVerifier
@@ -37,15 +38,17 @@ class ExtractiveAnswerer:
     """Quotes the best-scored sentence of the top passages, its short answer in front.
 
     `SentenceScorer` gives each sentence the probability that it holds the answer, and the
-    answer reader (when given) rescores the best of them by reading each with the question; the
+    answer reader (when given) rescores the best of them by reading each with the question (a
+    name it writes in full followed by the short form the passages define, `acronyms`); the
     best one whose article meets the question's years, numbers and names
     (`answerability.judge`) is quoted, and its probability is the evidence for answering at
     all. A second sentence is added when it comes from the same article and scores at least
-    `ADDS_RATIO` as well, or else gives the short answer the first lacks (`FILLS_RATIO`); from
-    another article only under a note that names both, when the two disagree (`disagreement`)
-    or state the same value (`agreement`): a sentence from another story never reads as if it
-    were the same one. The same words in several files are one citation. `scorer()` gives the
-    scorer of the corpus as indexed now (its idf changes with each ingest).
+    `ADDS_RATIO` as well, or else names the holder of the post asked about (`_holder`), or
+    gives the short answer the first lacks (`FILLS_RATIO`); from another article only under a
+    note that names both, when the two disagree (`disagreement`) or state the same value
+    (`agreement`): a sentence from another story never reads as if it were the same one. The
+    same words in several files are one citation. `scorer()` gives the scorer of the corpus as
+    indexed now (its idf changes with each ingest).
     """
 
     def __init__(
@@ -71,10 +74,11 @@ class ExtractiveAnswerer:
     ) -> tuple[list[Sentence], Verdict]:
         """The sentences, best first, and the verdict on answering from the first."""
         scorer = self.scorer()
-        q = scorer.question(question, query)
+        asked = read_as(question, (p.text for p in retrieval.passages))
+        q = scorer.question(asked, query)
         ranked = scorer.sentences(q, retrieval.passages, retrieval.dense)
         if self.reader is not None:
-            ranked = reread(self.reader, question, ranked)
+            ranked = reread(self.reader, asked, ranked)
         if retrieval.story is not None:  # a follow-up: the story's sentences first
             ranked = sorted(ranked, key=lambda s: not retrieval.in_story(s.passage))
         verdict = judge(
@@ -129,12 +133,15 @@ class ExtractiveAnswerer:
         lead = short_answer(question, best, self.article_text)
         evidence = verdict.evidence
         other = disagreement.rival(question, ranked)
-        ally = None
+        ally = holder = None
         if other is not None:
             chosen = disagreement.newest_first([best, other])
         else:
             seconds = [c for c in ranked[1:] if _adds_to(best, c)]
-            if not seconds and not lead and (fills := self._fills(question, ranked)):
+            holder = _holder(question, ranked)
+            if not seconds and holder:
+                seconds = [holder[0]]
+            elif not seconds and not lead and (fills := self._fills(question, ranked)):
                 seconds = [fills]
             chosen = [best, *seconds[: self.max_sentences - 1]]
             chosen.sort(key=lambda c: c.start)
@@ -156,6 +163,8 @@ class ExtractiveAnswerer:
             return refused
         verified = {c.start_char for c in citations}
         short = lead if best.start in verified else ""
+        if not short and holder and holder[0].start in verified:  # the post's holder
+            short = holder[1].text
         differ = other is not None and len(citations) == 2
         if differ:  # both values, newest first: never silently one of them
             short = " or ".join(c.answers[0].text for c in chosen)
@@ -197,6 +206,24 @@ def short_answer(
     article = article_text(best.passage) if article_text else best.passage.text
     people = known_people(article[s:e] for s, e in split_sentences(article))
     return span.text if span.text in people else ""
+
+
+def _holder(question: str, ranked: Sequence[Sentence]) -> tuple[Sentence, Span] | None:
+    """When `question` asks who holds a post ("Who is the chairman of the World Anti-Doping
+    Agency?") and `ranked[0]` names no one in it, the first other sentence of its article that
+    does ("Wada chairman Dick Pound said…"), with the holder's name. The story's opening shares
+    the question's words; the name it asks for stands beside the post further down."""
+    roles = asked_role(question)
+    if not roles:
+        return None
+    for c in (c for c in ranked if c.passage.source == ranked[0].passage.source):
+        span = next(
+            (sp for sp in c.answers if sp.kind == "person" and holds_role(c.text, sp, roles)),
+            None,
+        )
+        if span is not None:
+            return None if c is ranked[0] else (c, span)
+    return None
 
 
 def _adds_to(best: Sentence, cand: Sentence, ratio: float = ADDS_RATIO) -> bool:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from qabot.answer_types import NUMERIC_TYPES, asked_type, category_words, matches, typed_spans
+from qabot.answer_types import (
+    NUMERIC_TYPES,
+    asked_role,
+    asked_type,
+    category_words,
+    holds_role,
+    matches,
+    typed_spans,
+)
 from qabot.domain import Passage
 from qabot.extractive import short_answer
 from qabot.sentence_scorer import SentenceScorer
@@ -346,3 +354,41 @@ def test_a_lone_capitalised_word_is_shown_first_only_where_it_is_seldom_wrong() 
     firm = "The list was drawn up by Sophos, which sells anti-virus software."
     assert shown("Which firm drew up the list?", firm, firm) == "Sophos"
     assert shown("Who drew up the list?", firm, firm) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "holder"),
+    [
+        ("Who is the chairman of Wada?", 'Wada chairman Dick Pound said: "No."', "Dick Pound"),
+        (
+            "Who chairs United Breweries?",
+            "It is run by Vijay Mallya, chair of the firm.",
+            "Vijay Mallya",
+        ),
+        (
+            "Who leads the TUC?",
+            "TUC General Secretary Brendan Barber called for help.",
+            "Brendan Barber",
+        ),
+        (
+            "Who is the editor of Mac Format?",
+            "Graham Barlow, editor of Mac Format, agreed.",
+            "Graham Barlow",
+        ),
+        # named, but not as the holder of the post asked about
+        ("Who is the editor of Mac Format?", "Chairman Ian Harris of Mac Format agreed.", ""),
+        ("Who is the chairman of Wada?", "Wada met Dick Pound on Monday.", ""),
+    ],
+)
+def test_the_holder_of_the_asked_post_stands_beside_it(
+    question: str, sentence: str, holder: str
+) -> None:
+    roles = asked_role(question)
+    held = [s.text for s in typed_spans(sentence) if holds_role(sentence, s, roles)]
+    assert held == ([holder] if holder else [])
+
+
+def test_only_a_question_for_a_post_holder_asks_a_role() -> None:
+    assert not asked_role("Who won the race in Madrid?")
+    assert not asked_role("Who said the chairman should resign?")
+    assert "chief executive" in asked_role("Who heads BT?")  # any post leads

@@ -67,3 +67,31 @@ def test_a_sentence_without_the_asked_kind_is_followed_by_one_with_it(
     answer = _answer(qa, "Who founded Fellside Dairy, Britain's only feta maker?")
     assert [c.start_line for c in answer.citations] == [7, 9]
     assert "Margaret Lowther" in answer.text and not answer.short_answer  # a guess: not bold
+
+
+UNION = """Union urges help for factories
+
+The Foundry Workers Union (FWU) has called on the government to stem job losses in manufacturing.
+
+It said 40,000 jobs had gone from the sector over the last year, most of them in the north.
+
+FWU general secretary Alan Pickering said ministers had to act before more plants closed.
+
+The government said it was already helping firms through regional grants.
+"""
+
+
+def test_who_holds_a_post_is_answered_by_the_sentence_that_names_the_holder(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """The opening shares the question's words but names no one; the holder stands beside the
+    post, under the union's short name, further down: it is quoted too, and is the short
+    answer."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "union.txt").write_text(UNION, encoding="utf-8")
+    qa = QA(make_settings(corpus_dir=corpus))
+    qa.ingest()
+    answer = _answer(qa, "Who leads the Foundry Workers Union, which wants the government to act?")
+    assert answer.short_answer == "Alan Pickering"
+    assert 7 in [c.start_line for c in answer.citations]
