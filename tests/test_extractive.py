@@ -16,6 +16,16 @@ def _answer(qa: QA, question: str) -> Answer:
     return qa.extractive.answer(question, question, qa.retrieve(question))
 
 
+def _one_story(make_settings: Callable[..., Settings], tmp_path: Path, story: str) -> QA:
+    """A QA over a corpus of `story` alone, indexed."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "story.txt").write_text(story, encoding="utf-8")
+    qa = QA(make_settings(corpus_dir=corpus))
+    qa.ingest()
+    return qa
+
+
 def test_who_did_carter_talk_to(seeded_qa: QA) -> None:
     answer = _answer(seeded_qa, "who did Carter talk to?")
     assert not answer.refused
@@ -59,11 +69,7 @@ def test_a_sentence_without_the_asked_kind_is_followed_by_one_with_it(
     """The sentence naming the firm matches the question best but names no person; the one
     that does, further down the same story, is quoted after it; the short answer is still the
     first sentence's (here none)."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "feta.txt").write_text(FETA, encoding="utf-8")
-    qa = QA(make_settings(corpus_dir=corpus))
-    qa.ingest()
+    qa = _one_story(make_settings, tmp_path, FETA)
     answer = _answer(qa, "Who founded Fellside Dairy, Britain's only feta maker?")
     assert [c.start_line for c in answer.citations] == [7, 9]
     assert "Margaret Lowther" in answer.text and not answer.short_answer  # a guess: not bold
@@ -87,11 +93,7 @@ def test_who_holds_a_post_is_answered_by_the_sentence_that_names_the_holder(
     """The opening shares the question's words but names no one; the holder stands beside the
     post, under the union's short name, further down: it is quoted too, and is the short
     answer."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "union.txt").write_text(UNION, encoding="utf-8")
-    qa = QA(make_settings(corpus_dir=corpus))
-    qa.ingest()
+    qa = _one_story(make_settings, tmp_path, UNION)
     answer = _answer(qa, "Who leads the Foundry Workers Union, which wants the government to act?")
     assert answer.short_answer == "Alan Pickering"
     assert 7 in [c.start_line for c in answer.citations]
