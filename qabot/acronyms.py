@@ -29,14 +29,14 @@ def definitions(texts: Iterable[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for text in texts:
         for m in _DEFINED.finditer(text):
-            words, short = m.group(1).split(), m.group(2).lower()
+            words, short = m.group(1).split(), m.group(2)
             for start in range(len(words) - 1):
                 tail = words[start:]
                 initials = "".join(
                     part[0] for w in tail if w[0].isupper() for part in w.split("-") if part
                 )
-                if tail[0][0].isupper() and initials.lower() == short:
-                    found.setdefault(" ".join(tail), m.group(2))
+                if tail[0][0].isupper() and initials.lower() == short.lower():
+                    found.setdefault(" ".join(tail), short)
                     break
     return found
 

@@ -455,11 +455,12 @@ _ASKED_ROLE = re.compile(
 )
 _ROLE_VERB = re.compile(r"^who (leads|heads|runs|chairs|edits|manages|coaches|captains)\b", re.I)
 #: the posts that a verb, or a post named loosely, stands for ("Who leads…": any of `_ROLES`)
+_CHAIR = "chairman|chairwoman|chair"
 _ROLES_OF = {
-    "chairs": "chairman|chairwoman|chair",
-    "chairman": "chairman|chairwoman|chair",
-    "chairwoman": "chairman|chairwoman|chair",
-    "chair": "chairman|chairwoman|chair",
+    "chairs": _CHAIR,
+    "chairman": _CHAIR,
+    "chairwoman": _CHAIR,
+    "chair": _CHAIR,
     "edits": "editor",
     "manages": "manager|boss",
     "coaches": "coach",

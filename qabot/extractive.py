@@ -216,7 +216,9 @@ def _holder(question: str, ranked: Sequence[Sentence]) -> tuple[Sentence, Span] 
     roles = asked_role(question)
     if not roles:
         return None
-    for c in (c for c in ranked if c.passage.source == ranked[0].passage.source):
+    for c in ranked:
+        if c.passage.source != ranked[0].passage.source:
+            continue
         span = next(
             (sp for sp in c.answers if sp.kind == "person" and holds_role(c.text, sp, roles)),
             None,
