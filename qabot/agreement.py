@@ -4,18 +4,19 @@ The mirror of `disagreement`. A sentence that another retrieved article holds wo
 (a story filed twice, a paragraph reused in a later one) is one citation that names both
 files, as twin passages are (`retrieve.collapse_twins`), never the same words cited as [1] and
 [2]. And when another article states the same value about the same event ("Sandy Powell won
-the costume design Oscar"), or in answer to the same question nearly as well, it is quoted
-after the first under a one-line note naming both articles, so the second never reads as if it
-were the same story."""
+the costume design Oscar"), or in answer to the same question nearly as well, or tells the
+same event when the first states no value of the asked kind, it is quoted after the first
+under a one-line note naming both articles, so the second never reads as if it were the same
+story."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qabot.disagreement import accounts, value, where
+from qabot.disagreement import LIKELY, accounts, same_article, same_story, value, where
 from qabot.domain import Citation
 from qabot.sentence_scorer import Sentence
-from qabot.text import one_line
+from qabot.text import one_line, terms
 
 #: Another article's sentence that tells another event is quoted as agreeing when it is at
 #: least this share as likely to answer as the best and covers the question nearly as well:
@@ -46,17 +47,42 @@ def ally(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
 
     Likely enough to answer on its own and sharing words beyond the question's with the best
     sentence, as a rival must (`disagreement.rival`), or answering the question nearly as well
-    by itself (`ALONE`); and stating the value the best states."""
+    by itself (`ALONE`); and stating the value the best states. When the best states no value
+    (no span of the asked kind: "…for her gritty drama Wasp"), another article's sentence that
+    tells the same event (`retold`)."""
     if not ranked:
         return None
     best = ranked[0]
+    if not best.answers:
+        return retold(question, ranked)
     for cand in accounts(question, ranked, ALONE):
         if value(cand.answers[0]) == value(best.answers[0]) and _words(cand) != _words(best):
             return cand
     return None
 
 
+def retold(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
+    """The best sentence of another article than `ranked[0]`'s that tells its event in other
+    words (sharing words beyond the question's, `disagreement.same_story`), at least `ALONE`
+    times as likely to answer; None when none does. A fact that two stories report is cited
+    in both: the reader sees it twice, and each story is named."""
+    best = ranked[0]
+    asked = set(terms(question))
+    for cand in ranked[1:]:
+        if (
+            cand.score >= max(LIKELY, ALONE * best.score)
+            and not same_article(best, cand)
+            and _words(cand) != _words(best)
+            and same_story(best, cand, asked)
+        ):
+            return cand
+    return None
+
+
 def note(best: Sentence, citations: Sequence[Citation]) -> str:
-    """The one line above an answer two articles give: the value, and where each says it."""
+    """The one line above an answer two articles give: the value (if the best states one),
+    and where each says it."""
     said = "; ".join(f"[{c.n}] ({where(c)})" for c in citations)
+    if not best.answers:
+        return f"Two articles tell it: {said}."
     return f'Two articles say "{one_line(best.answers[0].text)}": {said}.'

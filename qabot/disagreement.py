@@ -49,7 +49,7 @@ def value(span: Span) -> str:
     return "".join(_SCALES.get(w, _NUMBER_WORDS.get(w, w)) for w in pieces if w not in _PERCENT)
 
 
-def _same_article(a: Sentence, b: Sentence) -> bool:
+def same_article(a: Sentence, b: Sentence) -> bool:
     pa, pb = a.passage, b.passage
     return pa.source == pb.source or pa.source in pb.also_in or pb.source in pa.also_in
 
@@ -91,9 +91,9 @@ def accounts(
     for cand in ranked[1:]:
         if cand.score < LIKELY:
             return  # ranked best first: no later one is likely enough
-        if not cand.answers or _same_article(best, cand):
+        if not cand.answers or same_article(best, cand):
             continue
-        if _same_story(best, cand, asked) or (
+        if same_story(best, cand, asked) or (
             alone is not None
             and cand.score >= alone * best.score
             and cand.features[_COVERAGE] >= SHARE * best.features[_COVERAGE]
@@ -101,7 +101,7 @@ def accounts(
             yield cand
 
 
-def _same_story(a: Sentence, b: Sentence, asked: set[str]) -> bool:
+def same_story(a: Sentence, b: Sentence, asked: set[str]) -> bool:
     """Whether two sentences tell the same event: enough words in common besides the
     question's (`asked`; most sentences that answer one question share only its words)."""
     mine, theirs = set(terms(a.text)) - asked, set(terms(b.text)) - asked

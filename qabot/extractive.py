@@ -45,10 +45,11 @@ class ExtractiveAnswerer:
     all. A second sentence is added when it comes from the same article and scores at least
     `ADDS_RATIO` as well, or else names the holder of the post asked about (`_holder`), or
     gives the short answer the first lacks (`FILLS_RATIO`); from another article only under a
-    note that names both, when the two disagree (`disagreement`) or state the same value
-    (`agreement`): a sentence from another story never reads as if it were the same one. The
-    same words in several files are one citation. `scorer()` gives the scorer of the corpus as
-    indexed now (its idf changes with each ingest).
+    note that names both, when the two disagree (`disagreement`), state the same value, or
+    tell the same event when the first states none (`agreement`): a sentence from another
+    story never reads as if it were the same one. The same words in several files are one
+    citation. `scorer()` gives the scorer of the corpus as indexed now (its idf changes with
+    each ingest).
     """
 
     def __init__(

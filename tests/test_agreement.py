@@ -4,6 +4,7 @@ in several files."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,28 @@ def test_an_ally_may_answer_the_question_alike_in_a_story_of_its_own() -> None:
     assert ally(QUESTION, [best, _sentence("b.txt", "Sandy Powell", 0.1, own_words)]) is None
     unlike = _sentence("b.txt", "Sandy Powell", 0.5, own_words, coverage=0.5)
     assert ally(QUESTION, [best, unlike]) is None  # covers less of the question
+
+
+def test_when_the_best_states_no_value_the_same_event_told_elsewhere_is_its_ally() -> None:
+    """A question asking "Which film…?" asks for what no span types: another article's sentence
+    telling the same event ("…gritty drama Wasp", "Arnold's film Wasp won…") is quoted too."""
+
+    def unvalued(source: str, score: float, story: str = STORY) -> Sentence:
+        return replace(_sentence(source, "Sandy Powell", score, story), answers=())
+
+    best = unvalued("a.txt", 0.6)
+    retold = unvalued("b.txt", 0.15, RETOLD)
+    assert ally(QUESTION, [best, retold]) is retold
+    assert ally(QUESTION, [best, unvalued("a.txt", 0.5, RETOLD)]) is None  # the same article
+    assert ally(QUESTION, [best, unvalued("b.txt", 0.1, RETOLD)]) is None  # unlikely
+    assert ally(QUESTION, [best, unvalued("b.txt", 0.5)]) is None  # the same words: a copy
+    elsewhere = "Sandy Powell designed the costumes for a West End musical that opened in May."
+    assert ally(QUESTION, [best, unvalued("b.txt", 0.5, elsewhere)]) is None  # another event
+    cites = (
+        Citation(1, "a.txt", "", 1, 1, 0, 5, "Sandy"),
+        Citation(2, "b.txt", "", 1, 1, 0, 5, "B"),
+    )
+    assert note(best, cites) == "Two articles tell it: [1] (a.txt); [2] (b.txt)."
 
 
 def test_the_same_words_in_other_files_are_copies() -> None:

@@ -52,6 +52,9 @@ from qabot.sentence_scorer import SentenceScorer
         ("Which bookmaker stopped taking bets?", "org"),
         ("Which two countries tabled the plan?", "place"),
         ("In which London prison are they held?", "place"),
+        ("What prison sentence was the hacker given?", "duration"),  # time served, not a place
+        ("What jail term did he get?", "duration"),
+        ("What term describes the method?", "other"),
         ("Which part of the UK saw the biggest fall?", "place"),
         ("What part did he play in the film?", "other"),
         ("What stake does Renault hold in Nissan?", "percent"),
