@@ -172,7 +172,7 @@ _QUESTION_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "duration",
         re.compile(
-            r"^(?:for )?how long\b|\bhow many (?:years|months|weeks|days|hours|minutes|seasons)\b|\bwhat (?:length|period)\b"
+            r"^(?:for )?how long\b|\bhow much (?:time|longer)\b|\bhow many (?:years|months|weeks|days|hours|minutes|seasons)\b|\bwhat (?:length|period)\b"
             # a prison sentence is a time served ("five years", "an 18-month term")
             r"|\bwhat (?:prison |jail )?sentence\b|\bwhat (?:prison|jail) term\b"
         ),

@@ -11,7 +11,7 @@ from qabot import agreement, disagreement
 from qabot.acronyms import read_as
 from qabot.answer_reader import AnswerReader, reread
 from qabot.answer_types import Span, asked_role, asked_type, holds_role, known_people
-from qabot.answerability import Verdict, judge, refusal_text
+from qabot.answerability import Verdict, judge, refusal_text, sum_unstated
 from qabot.answerer import TokenFn
 from qabot.citations import CitationVerifier
 from qabot.conversation import condense
@@ -47,7 +47,8 @@ class ExtractiveAnswerer:
     gives the short answer the first lacks (`FILLS_RATIO`); from another article only under a
     note that names both, when the two disagree (`disagreement`), state the same value, or
     tell the same event when the first states none (`agreement`): a sentence from another
-    story never reads as if it were the same one. The same words in several files are one
+    story never reads as if it were the same one. An answer to "how much…" money that quotes no
+    sum is a refusal (`sum_unstated`). The same words in several files are one
     citation. `scorer()` gives the scorer of the corpus as indexed now (its idf changes with
     each ingest).
     """
@@ -150,6 +151,10 @@ class ExtractiveAnswerer:
                 ally = agreement.ally(question, ranked)
                 if ally is not None:
                     chosen.append(ally)
+        if (unstated := sum_unstated(question, asked_type(question), chosen)) is not None:
+            return Answer.refusal(
+                question, query, retrieval.passages, unstated.evidence, refusal_text(unstated)
+            )
         citations: list[Citation] = []
         parts: list[str] = []
         for cand in chosen:

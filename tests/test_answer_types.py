@@ -25,6 +25,7 @@ from qabot.sentence_scorer import SentenceScorer
         ("Which Arsenal goalkeeper was the hero of the shoot-out?", "person"),
         ("Which company has licensed the drug?", "org"),
         ("How long did they talk?", "duration"),
+        ("How much time do users spend on search engines a month?", "duration"),  # not money
         ("How much pre-tax profit did BA make?", "money"),
         ("What pre-tax profit did Umbro make?", "money"),
         ("By how much did sales rise?", "percent"),

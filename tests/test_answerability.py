@@ -7,7 +7,7 @@ import pytest
 
 from qabot.answer_types import asked_type, typed_spans
 from qabot.answerability import FEATURES as ANSWERABILITY
-from qabot.answerability import constraints, judge, refusal_text
+from qabot.answerability import constraints, judge, refusal_text, sum_unstated
 from qabot.domain import Passage
 from qabot.qa import QA
 from qabot.sentence_scorer import FEATURES, Sentence
@@ -131,6 +131,29 @@ def test_a_sum_may_be_asked_for_and_answered_as_a_share() -> None:
     assert refusal_text(verdict).endswith("which does not mention a sum of money.")
 
 
+@pytest.mark.parametrize(
+    ("asked", "text", "stated"),
+    [
+        ("How much did Google pay Oxford to scan its books?", "Google will scan 1m books.", False),
+        # a share is not the price paid...
+        ("How much did Google pay Oxford to scan its books?", "Google scans 15% of them.", False),
+        ("How much did Google pay Oxford to scan its books?", "Google paid $5m for it.", True),
+        # ...but answers how much more or less
+        ("How much less do women earn than men?", "Women earn 19% less than men.", True),
+        # ...or what part of a whole something is
+        ("How much of the budget goes on wages?", "Wages take 40% of the budget.", True),
+        # only "how much" questions: "What fee…" may be answered in words
+        ("What fee did Google pay Oxford?", "Google will scan 1m books.", True),
+    ],
+)
+def test_a_how_much_answer_must_quote_a_sum(asked: str, text: str, stated: bool) -> None:
+    quoted = _sentence("a.txt", "Google scans books", text, 0.5, asked_type(asked))
+    refusal = sum_unstated(asked, asked_type(asked), [quoted])
+    assert (refusal is None) is stated
+    if refusal is not None:
+        assert refusal_text(refusal).endswith("(a.txt), which does not mention a sum of money.")
+
+
 def test_a_question_about_how_things_ended_takes_stronger_evidence() -> None:
     # News often reports only the start: a bid, a lawsuit, a departure. With the shipped
     # weights and threshold, a sentence good enough for what it says is not enough for how
@@ -176,6 +199,20 @@ def test_a_question_about_an_age_is_answered_from_a_sentence_that_gives_one() ->
     assert refusal_text(verdict).endswith("which does not mention an age.")
     born = _sentence("a.txt", title, "Robert Jackson, born in 1946, joins Labour.", 0.6, "age")
     assert judge(asked, [born], (born.passage,), "age", 0.1, weights=SCORE_ONLY).answerable
+
+
+def test_an_age_beside_the_name_asked_about_beats_an_earlier_one_of_the_same_story() -> None:
+    asked = "How old is Viktor Makarov, the former KGB officer on hunger strike?"
+    title = "Ex-KGB man on hunger strike"
+    then = "Mr Makarov joined the KGB in 1970s Russia, as an idealistic 20 year-old."
+    young = _sentence("a.txt", title, then, 0.6, "age")
+    now = _sentence("a.txt", title, "Viktor Makarov, 50, says he was betrayed.", 0.3, "age")
+    verdict = judge(asked, [young, now], (young.passage,), "age", 0.1, weights=SCORE_ONLY)
+    assert verdict.sentence is now
+    # another story's age beside the same surname is someone else's ("Mr Smith, 57,")
+    other = _sentence("b.txt", "Pensions", "Mr Makarov, 57, retired in May.", 0.3, "age")
+    verdict = judge(asked, [young, other], (young.passage,), "age", 0.1, weights=SCORE_ONLY)
+    assert verdict.sentence is young
 
 
 @pytest.mark.parametrize(

@@ -97,3 +97,33 @@ def test_who_holds_a_post_is_answered_by_the_sentence_that_names_the_holder(
     answer = _answer(qa, "Who leads the Foundry Workers Union, which wants the government to act?")
     assert answer.short_answer == "Alan Pickering"
     assert 7 in [c.start_line for c in answer.citations]
+
+
+SCAN = """Google to scan Oxford's old books
+
+Google is to scan hundreds of thousands of books held in Oxford University's Bodleian Library.
+
+The books, all published before 1900, will be free to read online within three years.
+"""
+APPEAL = """Bodleian Library appeal
+
+Oxford University's Bodleian Library has launched a £10m appeal to pay for new reading rooms.
+"""
+
+
+def test_a_price_no_quoted_sentence_states_is_refused(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """The story tells of the deal, not its price; the only sum near the question is another
+    story's, which an answer would not quote as the first's: refused, saying what is missing."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "scan.txt").write_text(SCAN, encoding="utf-8")
+    (corpus / "appeal.txt").write_text(APPEAL, encoding="utf-8")
+    qa = QA(make_settings(corpus_dir=corpus))
+    qa.ingest()
+    answer = _answer(qa, "How much did Google pay Oxford University to scan the Bodleian's books?")
+    assert answer.refused and answer.citations == ()
+    assert answer.text.endswith("(scan.txt), which does not mention a sum of money.")
+    answer = _answer(qa, "How much is the Bodleian Library's appeal for new reading rooms?")
+    assert not answer.refused and answer.short_answer == "£10m"
