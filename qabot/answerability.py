@@ -58,13 +58,14 @@ _COMPARED_YEAR = re.compile(
     r"\b(?:than|compared (?:with|to)|from|since|against|previous)\b[^.;]{0,30}?\b((?:19|20)\d\d)\b"
 )
 _HOW_MUCH = re.compile(r"\bhow much\b", re.IGNORECASE)
-#: a "how much" that a share answers: a comparison ("how much more…", "…250% more") or a
-#: part ("how much of Poland's income…", "…accounts for 20%") rather than a price paid
+#: a "how much" that a share answers, even of a price: a comparison ("how much more…",
+#: "…250% more") or a part ("how much of Poland's income…", "…12%")
 _SHARE_ASKED = re.compile(
-    r"\bhow much (?:more|less|higher|lower|cheaper|dearer|bigger|smaller|extra|of)\b"
-    r"|^(?!.*\b(?:pay|pays|paid|cost|costs|charge|charges|charged|price)\b)",
+    r"\bhow much (?:more|less|higher|lower|cheaper|dearer|bigger|smaller|extra|of)\b",
     re.IGNORECASE,
 )
+#: ...and one that no share answers otherwise: the price paid
+_PRICE_ASKED = re.compile(r"\b(?:pay|pays|paid|cost|costs|charge|charges|charged|price)\b", re.I)
 _YEAR_IN_WORDS = re.compile(r"\b(?:this|last|next) year\b", re.IGNORECASE)
 _SEASON = re.compile(r"^((?:19|20)\d\d)[-/–](\d{1,2}|(?:19|20)\d\d)$")
 # a name's word starts with a capital, or with one or two small letters before it ("eBay",
@@ -431,7 +432,7 @@ def sum_unstated(question: str, kind: str, quoted: Sequence[Sentence]) -> Verdic
     paid; "250% more" says how much more parking costs.)"""
     if kind != "money" or not _HOW_MUCH.search(question):
         return None
-    share = bool(_SHARE_ASKED.search(question))
+    share = bool(_SHARE_ASKED.search(question)) or not _PRICE_ASKED.search(question)
     if any(_holds(s, kind) if share else s.answers for s in quoted):
         return None
     return Verdict(False, 0.0, _kind_words(kind), quoted[0].passage if quoted else None)

@@ -16,11 +16,12 @@ def _answer(qa: QA, question: str) -> Answer:
     return qa.extractive.answer(question, question, qa.retrieve(question))
 
 
-def _one_story(make_settings: Callable[..., Settings], tmp_path: Path, story: str) -> QA:
-    """A QA over a corpus of `story` alone, indexed."""
+def _stories(make_settings: Callable[..., Settings], tmp_path: Path, **stories: str) -> QA:
+    """A QA over a corpus of `stories` (`name=text` is the file name.txt), indexed."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "story.txt").write_text(story, encoding="utf-8")
+    for name, text in stories.items():
+        (corpus / f"{name}.txt").write_text(text, encoding="utf-8")
     qa = QA(make_settings(corpus_dir=corpus))
     qa.ingest()
     return qa
@@ -69,7 +70,7 @@ def test_a_sentence_without_the_asked_kind_is_followed_by_one_with_it(
     """The sentence naming the firm matches the question best but names no person; the one
     that does, further down the same story, is quoted after it; the short answer is still the
     first sentence's (here none)."""
-    qa = _one_story(make_settings, tmp_path, FETA)
+    qa = _stories(make_settings, tmp_path, story=FETA)
     answer = _answer(qa, "Who founded Fellside Dairy, Britain's only feta maker?")
     assert [c.start_line for c in answer.citations] == [7, 9]
     assert "Margaret Lowther" in answer.text and not answer.short_answer  # a guess: not bold
@@ -93,7 +94,7 @@ def test_who_holds_a_post_is_answered_by_the_sentence_that_names_the_holder(
     """The opening shares the question's words but names no one; the holder stands beside the
     post, under the union's short name, further down: it is quoted too, and is the short
     answer."""
-    qa = _one_story(make_settings, tmp_path, UNION)
+    qa = _stories(make_settings, tmp_path, story=UNION)
     answer = _answer(qa, "Who leads the Foundry Workers Union, which wants the government to act?")
     assert answer.short_answer == "Alan Pickering"
     assert 7 in [c.start_line for c in answer.citations]
@@ -116,12 +117,7 @@ def test_a_price_no_quoted_sentence_states_is_refused(
 ) -> None:
     """The story tells of the deal, not its price; the only sum near the question is another
     story's, which an answer would not quote as the first's: refused, saying what is missing."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "scan.txt").write_text(SCAN, encoding="utf-8")
-    (corpus / "appeal.txt").write_text(APPEAL, encoding="utf-8")
-    qa = QA(make_settings(corpus_dir=corpus))
-    qa.ingest()
+    qa = _stories(make_settings, tmp_path, scan=SCAN, appeal=APPEAL)
     answer = _answer(qa, "How much did Google pay Oxford University to scan the Bodleian's books?")
     assert answer.refused and answer.citations == ()
     assert answer.text.endswith("(scan.txt), which does not mention a sum of money.")
