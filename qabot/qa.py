@@ -27,6 +27,7 @@ from qabot.sentence_scorer import SentenceScorer
 from qabot.settings import Settings
 from qabot.store import Store
 from qabot.text import one_line
+from qabot.truecase import Truecaser, uncased
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class QA:
         #: (query, k, dates, generation) -> the article found first for it, "" for none
         #: (`_story_of`)
         self._found_first: dict[tuple[object, ...], str] = {}
+        #: the corpus's way of writing words, and the passages it was read from (`_cased`)
+        self._truecaser: tuple[object, Truecaser] | None = None
         self.extractive = ExtractiveAnswerer(
             self.verifier,
             self._scorer,
@@ -155,18 +158,30 @@ class QA:
         if not question:
             raise ValueError("the question is empty")
         answerer = self.answerer()
+        cased, history = self._cased(question), [self._cased(q) for q in history]
         with self.verifier.reading_once():
-            query, retrieval = self.search(question, history, k, dates)
+            query, retrieval = self.search(cased, history, k, dates)
             answer = metadata_answers.answer(
-                question, query, retrieval, self.verifier, self.index.article_text
+                cased, query, retrieval, self.verifier, self.index.article_text
             )
             if answer is None:
-                answer = answerer.answer(question, query, retrieval, on_token)
+                answer = answerer.answer(cased, query, retrieval, on_token)
         latency = (time.perf_counter() - started) * 1000
         if dates:
             searched = f"Searched {dates.describe()}."
             answer = replace(answer, notice=" ".join(x for x in (searched, answer.notice) if x))
-        return replace(answer, latency_ms=latency)
+        return replace(answer, question=question, latency_ms=latency)  # as typed
+
+    def _cased(self, question: str) -> str:
+        """`question` with the capitals the corpus writes its words with, when it was typed
+        without any (`truecase`)."""
+        if not uncased(question):
+            return question
+        self.index.refresh()
+        passages = self.index.passages
+        if self._truecaser is None or self._truecaser[0] is not passages:
+            self._truecaser = (passages, Truecaser(p.text for p in passages.values()))
+        return self._truecaser[1].restore(question)
 
     def search(
         self,

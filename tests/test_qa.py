@@ -21,6 +21,20 @@ def test_follow_up_uses_history(seeded_qa: QA) -> None:
     assert answer.citations[0].source == CARTER
 
 
+def test_a_question_typed_without_capitals_is_read_with_the_corpus_s_capitals(
+    seeded_qa: QA,
+) -> None:
+    """The names of a question typed in small letters are found as if typed properly, in the
+    question and in the history it leans on (`truecase`); the answer keeps it as typed."""
+    proper = seeded_qa.ask("Who did Ash Carter speak to by telephone?")
+    typed = seeded_qa.ask("who did ash carter speak to by telephone?")
+    assert typed.query == proper.query == "Who did Ash Carter speak to by telephone?"
+    assert typed.text == proper.text
+    assert typed.question == "who did ash carter speak to by telephone?"  # kept as typed
+    follow_up = seeded_qa.ask("how long did they talk?", ["who did ash carter speak to?"])
+    assert follow_up.query == "Who did Ash Carter speak to? How long did they talk?"
+
+
 def test_a_follow_up_searches_once_when_its_earlier_question_was_just_asked(
     seeded_qa: QA, monkeypatch: pytest.MonkeyPatch
 ) -> None:
