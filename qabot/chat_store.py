@@ -1,4 +1,5 @@
-"""Per-chat conversation history in SQLite: each turn written in one transaction, bounded."""
+"""Per-chat conversation history in SQLite: each turn written in one transaction, bounded; and
+the publication dates each chat searches (`/since`, `/until`, `/dated_only`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from qabot.date_filter import DateRange
 from qabot.domain import Answer, ArticleMeta, Citation, Passage
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,12 @@ CREATE TABLE IF NOT EXISTS turns (
     created REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS turns_by_chat ON turns (chat_id, id);
+CREATE TABLE IF NOT EXISTS dates (
+    chat_id INTEGER PRIMARY KEY,
+    since TEXT NOT NULL,
+    until TEXT NOT NULL,
+    undated INTEGER NOT NULL
+);
 """
 
 
@@ -112,6 +120,22 @@ class ChatStore:
                 self._db.execute("ROLLBACK")
                 raise
         return int(cur.lastrowid or 0)
+
+    def dates(self, chat_id: int) -> DateRange:
+        """The publication dates this chat searches (all, until it says otherwise)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT since, until, undated FROM dates WHERE chat_id = ?", (chat_id,)
+            ).fetchone()
+        return DateRange(row[0], row[1], bool(row[2])) if row else DateRange()
+
+    def set_dates(self, chat_id: int, dates: DateRange) -> None:
+        """Search `dates` in this chat from now on; kept across restarts and /reset."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO dates (chat_id, since, until, undated) VALUES (?, ?, ?, ?)",
+                (chat_id, dates.since, dates.until, int(dates.undated)),
+            )
 
     def reset(self, chat_id: int) -> int:
         """Forget this chat's conversation; returns how many turns were dropped."""

@@ -1,4 +1,5 @@
-"""Restricting retrieval by publication date (`--since` / `--until`, `/since` in the REPL).
+"""Restricting retrieval by publication date (`--since` / `--until`; `/since`, `/until` and
+`/dated-only` in the REPL and in Telegram).
 
 Articles with no known date are kept unless the user asks for dated ones only: a date is
 shown only where an article gives one, so most undated articles are not old, just unlabelled.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qabot.article_meta import parse_date
 from qabot.domain import ArticleMeta, shown_date
@@ -65,6 +66,24 @@ class DateRange:
             raise DateError(f"--since {since} is after --until {until}")
         return got
 
+    def restricted(self, command: str, argument: str) -> DateRange:
+        """The range after a chat command: `/since DATE`, `/until DATE` (or `off`),
+        `/dated-only on|off` (Telegram writes `/dated_only`); `DateError` says how to write
+        it."""
+        word = argument.strip().lower()
+        if command.lstrip("/").replace("_", "-") == "dated-only":
+            if word not in ("on", "off"):
+                raise DateError(f"say {command} on or {command} off")
+            return replace(self, undated=word == "off")
+        if not word:
+            raise DateError(f"say {command} DATE (e.g. {command} 2022-06) or {command} off")
+        last = command.lstrip("/") == "until"  # "/until 2022" ends on the year's last day
+        bound = "" if word == "off" else parse_bound(argument, last=last)
+        since, until = (self.since, bound) if last else (bound, self.until)
+        if since and until and since > until:
+            raise DateError(f"{shown_date(since)} is after {shown_date(until)}")
+        return DateRange(since, until, self.undated)
+
     def __bool__(self) -> bool:
         return bool(self.since or self.until or not self.undated)
 
@@ -74,6 +93,10 @@ class DateRange:
         return (not self.since or meta.published >= self.since) and (
             not self.until or meta.published <= self.until
         )
+
+    def searching(self) -> str:
+        """What a chat says after its range changed: "Searching articles published since…"."""
+        return f"Searching {self.describe() if self else 'all articles'}."
 
     def describe(self) -> str:
         """What is searched, in words: "articles published since 1 Jun 2022 (and undated ones)"."""

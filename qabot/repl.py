@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 
-from qabot.date_filter import DateError, DateRange, parse_bound
-from qabot.domain import Answer, displayable, shown_date
+from qabot.date_filter import DateError, DateRange
+from qabot.domain import Answer, displayable
 from qabot.terminal import TokenEcho, render_answer, render_sources
 from qabot.transcript import conversation_markdown
 
@@ -120,25 +119,13 @@ class Repl:
 
     def restrict(self, command: str, argument: str) -> None:
         """/since DATE, /until DATE (or `off`), /dated-only on|off: what later questions search."""
-        dates, word = self.dates, argument.lower()
         try:
-            if command == "/dated-only":
-                if word not in ("on", "off"):
-                    raise DateError("say /dated-only on or /dated-only off")
-                dates = replace(dates, undated=word == "off")
-            elif not argument:
-                raise DateError(f"say {command} DATE (e.g. {command} 2022-06) or {command} off")
-            else:
-                bound = "" if word == "off" else parse_bound(argument, last=command == "/until")
-                since, until = (bound, dates.until) if command == "/since" else (dates.since, bound)
-                if since and until and since > until:
-                    raise DateError(f"{shown_date(since)} is after {shown_date(until)}")
-                dates = DateRange(since, until, dates.undated)
+            dates = self.dates.restricted(command, argument)
         except DateError as exc:
             self.console.print(Text(displayable(str(exc))))
             return
         self.dates = dates
-        self.console.print(Text(f"Searching {dates.describe() if dates else 'all articles'}."))
+        self.console.print(Text(dates.searching()))
 
     def save(self, target: str) -> None:
         """Write this conversation as Markdown to `target` (/save FILE)."""

@@ -32,6 +32,7 @@ from telegram.ext import (
 
 from qabot import telegram_format as fmt
 from qabot.chat_store import ChatStore
+from qabot.date_filter import DateError
 from qabot.domain import Answer
 from qabot.process import redact_logs
 from qabot.settings import Settings
@@ -52,6 +53,9 @@ COMMANDS = [
     BotCommand("ask", "Ask a question: /ask QUESTION"),
     BotCommand("sources", "The full passages behind the last answer"),
     BotCommand("reset", "Forget this conversation"),
+    BotCommand("since", "Search only articles published from a date on: /since 2022-06"),
+    BotCommand("until", "Search only articles published up to a date: /until 2022"),
+    BotCommand("dated_only", "Leave out articles with no known date: /dated_only on|off"),
     BotCommand("whoami", "Your numeric user id (for the allowlist)"),
 ]
 
@@ -96,6 +100,7 @@ class QABot:
             (["ask"], self.cmd_ask),
             (["sources"], self.cmd_sources),
             (["reset"], self.cmd_reset),
+            (["since", "until", "dated_only"], self.cmd_dates),
         ):
             app.add_handler(CommandHandler(names, callback, filters=new_message))
         app.add_handler(CallbackQueryHandler(self.on_callback))
@@ -184,6 +189,22 @@ class QABot:
             dropped = await asyncio.to_thread(self.store.reset, chat.id)
         logger.info("chat %s reset (%d turns dropped)", chat.id, dropped)
         await message.reply_text("Conversation forgotten; the next question starts afresh.")
+
+    async def cmd_dates(self, update: Update, context: Context) -> None:
+        """/since DATE, /until DATE (or off), /dated_only on|off: what this chat searches."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None or not message.text:
+            return
+        command = message.text.split()[0].split("@")[0]  # "/since@qabot_bot" in a group
+        async with self._lock(chat.id):
+            dates = await asyncio.to_thread(self.store.dates, chat.id)
+            try:
+                dates = dates.restricted(command, " ".join(context.args or []))
+            except DateError as exc:
+                await message.reply_text(str(exc), do_quote=chat.type != ChatType.PRIVATE)
+                return
+            await asyncio.to_thread(self.store.set_dates, chat.id, dates)
+        await message.reply_text(dates.searching(), do_quote=chat.type != ChatType.PRIVATE)
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         message = update.effective_message
@@ -284,8 +305,9 @@ class QABot:
             try:
                 async with typing(context.bot, chat.id):
                     history = await asyncio.to_thread(self.store.history, chat.id)
+                    dates = await asyncio.to_thread(self.store.dates, chat.id)
                     result = await asyncio.to_thread(
-                        self.qa.ask, question, history, None, reply.on_token
+                        self.qa.ask, question, history, None, reply.on_token, dates or None
                     )
             except BaseException:
                 await reply.close()

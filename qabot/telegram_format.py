@@ -122,6 +122,9 @@ def render_help(
         "/ask QUESTION — ask a question",
         "/sources — the full passages behind the last answer, with file and lines",
         "/reset — forget this conversation",
+        "/since DATE, /until DATE — search only articles published from or up to DATE "
+        "(YYYY, YYYY-MM or YYYY-MM-DD; <code>off</code> searches all again)",
+        "/dated_only on|off — leave out (or keep) articles with no known date",
         "/whoami — your numeric user id",
         "/help — this text",
     ]

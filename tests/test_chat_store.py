@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 from qabot.chat_store import ChatStore
+from qabot.date_filter import DateRange
 from qabot.domain import Answer, Citation, Passage
 
 
@@ -69,3 +70,17 @@ def test_chat_store_is_safe_across_threads(tmp_path: Path) -> None:
         assert store.history(c) == [f"q{i}" for i in range(15, 20)]
         assert store.last_answer(c) == answer
     store.close()
+
+
+def test_each_chat_keeps_the_dates_it_searches_across_reopen_and_reset(tmp_path: Path) -> None:
+    path = tmp_path / "chats.sqlite3"
+    store = ChatStore(path, max_turns=3)
+    assert store.dates(1) == DateRange()
+    store.set_dates(1, DateRange("2022-06-01", "", False))
+    store.set_dates(1, DateRange("2022-06-01", "2022-06-30", False))
+    store.add(1, "q", _answer("text [1]"))
+    store.reset(1)
+    store.close()
+    store = ChatStore(path, max_turns=3)
+    assert store.dates(1) == DateRange("2022-06-01", "2022-06-30", False)
+    assert store.dates(2) == DateRange()

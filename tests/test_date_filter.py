@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from qabot.date_filter import DateError, DateRange, parse_bound
@@ -38,3 +40,32 @@ def test_a_range_keeps_undated_articles_unless_told() -> None:
     assert not DateRange() and DateRange(undated=False)
     with pytest.raises(DateError, match="after"):
         DateRange.parse("2023", "2022")
+
+
+def test_chat_commands_narrow_and_widen_the_range() -> None:
+    """/since, /until and /dated-only (the REPL) or /dated_only (Telegram), step by step."""
+    dates = DateRange().restricted("/since", "2022-06")
+    assert dates == DateRange("2022-06-01", "", True)
+    dates = dates.restricted("/until", "2022-06")
+    assert dates == DateRange("2022-06-01", "2022-06-30", True)
+    dates = dates.restricted("/dated_only", "on")
+    assert dates.searching() == "Searching articles published since 1 Jun 2022 until 30 Jun 2022."
+    dates = dates.restricted("/since", "off").restricted("/until", "OFF")
+    assert dates.restricted("/dated-only", "off") == DateRange()
+    assert DateRange().searching() == "Searching all articles."
+
+
+@pytest.mark.parametrize(
+    ("command", "argument", "error"),
+    [
+        ("/dated_only", "maybe", "say /dated_only on or /dated_only off"),
+        ("/since", " ", "say /since DATE (e.g. /since 2022-06) or /since off"),
+        ("/until", "June-ish", "cannot read 'June-ish' as a date"),
+        ("/until", "2022-05", "1 Jun 2022 is after 31 May 2022"),
+    ],
+)
+def test_a_chat_command_that_cannot_be_read_says_how(
+    command: str, argument: str, error: str
+) -> None:
+    with pytest.raises(DateError, match=re.escape(error)):
+        DateRange("2022-06-01").restricted(command, argument)

@@ -150,6 +150,9 @@ def test_start_explains_and_commands_are_registered(api: FakeBotAPI, bot: BotPro
         "ask",
         "sources",
         "reset",
+        "since",
+        "until",
+        "dated_only",
         "whoami",
     }
     text = _ask(api, 1001, "/start")
@@ -199,6 +202,23 @@ def test_follow_up_then_sources_then_reset(api: FakeBotAPI, bot: BotProcess) -> 
     _ask(api, user, "How long did they talk?")
     after = _ask(api, user, "/sources")
     assert "Searched for:" not in after  # no history left to lean on
+
+
+def test_since_until_and_dated_only_restrict_what_a_chat_searches(
+    api: FakeBotAPI, bot: BotProcess
+) -> None:
+    user, other = 1016, 1017
+    assert _ask(api, user, "/dated_only on") == "Searching dated articles."
+    assert _ask(api, user, "/since 2030") == "Searching articles published since 1 Jan 2030."
+    assert _ask(api, user, "/until 2029") == "1 Jan 2030 is after 31 Dec 2029"
+    assert _ask(api, user, "/dated_only maybe") == "say /dated_only on or /dated_only off"
+    text = _ask(api, user, "Who did Carter talk to?")
+    assert "<i>Searched articles published since 1 Jan 2030.</i>" in text
+    assert "Shoigu" not in text
+    assert "Shoigu" in _ask(api, other, "Who did Carter talk to?")  # another chat: all
+    assert _ask(api, user, "/since off") == "Searching dated articles."
+    assert _ask(api, user, "/dated_only off") == "Searching all articles."
+    assert "Shoigu" in _ask(api, user, "Who did Carter talk to?")
 
 
 def test_one_chat_in_order_many_chats_at_once(api: FakeBotAPI, bot: BotProcess) -> None:
