@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,19 @@ def test_bbc_dev_floors(bbc_qa: QA) -> None:
     for scored in report.scored:
         for c in scored.answer.citations:
             assert bbc_qa.verifier.verify(c), c
+
+
+@needs_shared("corpora/bbc")
+def test_bbc_dev_typed_in_small_letters(bbc_qa: QA) -> None:
+    """As a chat user often types it: the corpus's capitals are put back (`truecase`). Without
+    them, answer_hit was 0.809, refusal recall 0.717 and false refusals 6.8%."""
+    typed = [
+        replace(f, question=f.question.lower(), history=tuple(h.lower() for h in f.history))
+        for f in load_fixtures(DEV)
+    ]
+    m = run_fixtures(lambda q, h, k: bbc_qa.ask(q, h, k), typed, k=5).metrics()
+    assert m["answer_hit"] >= 0.82 and m["refusal_recall"] >= 0.74, m
+    assert m["false_refusals"] <= 0.05, m
 
 
 @needs_shared("corpora/bbc")
