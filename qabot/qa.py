@@ -96,6 +96,7 @@ class QA:
         with self._warm:
             self.embedder.warm_up()
             self.index.refresh(force=self.index.passages == {})
+            self._casing()  # half a second for 2,225 articles: not on a first question
             self.answerer().warm_up()
 
     def stats(self) -> tuple[int, int]:
@@ -175,13 +176,15 @@ class QA:
     def _cased(self, question: str) -> str:
         """`question` with the capitals the corpus writes its words with, when it was typed
         without any (`truecase`)."""
-        if not uncased(question):
-            return question
+        return self._casing().restore(question) if uncased(question) else question
+
+    def _casing(self) -> Truecaser:
+        """How the loaded corpus writes its words, read again when the index changed."""
         self.index.refresh()
         passages = self.index.passages
         if self._truecaser is None or self._truecaser[0] is not passages:
             self._truecaser = (passages, Truecaser(p.text for p in passages.values()))
-        return self._truecaser[1].restore(question)
+        return self._truecaser[1]
 
     def search(
         self,
