@@ -196,15 +196,16 @@ class QABot:
         if chat is None or message is None or not message.text:
             return
         command = message.text.split()[0].split("@")[0]  # "/since@qabot_bot" in a group
+        group = chat.type != ChatType.PRIVATE
         async with self._lock(chat.id):
             dates = await asyncio.to_thread(self.store.dates, chat.id)
             try:
                 dates = dates.restricted(command, " ".join(context.args or []))
             except DateError as exc:
-                await message.reply_text(str(exc), do_quote=chat.type != ChatType.PRIVATE)
+                await message.reply_text(str(exc), do_quote=group)
                 return
             await asyncio.to_thread(self.store.set_dates, chat.id, dates)
-        await message.reply_text(dates.searching(), do_quote=chat.type != ChatType.PRIVATE)
+        await message.reply_text(dates.searching(), do_quote=group)
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         message = update.effective_message
