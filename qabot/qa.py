@@ -21,6 +21,7 @@ from qabot.embeddings import get_embedder
 from qabot.extractive import ExtractiveAnswerer
 from qabot.index import PassageIndex
 from qabot.ingest import Ingestor, IngestProgress, IngestReport
+from qabot.plain_question import plain
 from qabot.rerank import Reranker
 from qabot.retrieve import Mode, Retrieval, Searcher
 from qabot.sentence_scorer import SentenceScorer
@@ -159,7 +160,7 @@ class QA:
         if not question:
             raise ValueError("the question is empty")
         answerer = self.answerer()
-        cased, history = self._cased(question), [self._cased(q) for q in history]
+        cased, history = self._read_as(question), [self._read_as(q) for q in history]
         with self.verifier.reading_once():
             query, retrieval = self.search(cased, history, k, dates)
             answer = metadata_answers.answer(
@@ -173,9 +174,11 @@ class QA:
             answer = replace(answer, notice=" ".join(x for x in (searched, answer.notice) if x))
         return replace(answer, question=question, latency_ms=latency)  # as typed
 
-    def _cased(self, question: str) -> str:
-        """`question` with the capitals the corpus writes its words with, when it was typed
-        without any (`truecase`)."""
+    def _read_as(self, question: str) -> str:
+        """`question` as the models read it: without a request around it (`plain_question`),
+        and with the capitals the corpus writes its words with when it was typed without any
+        (`truecase`)."""
+        question = plain(question)
         return self._casing().restore(question) if uncased(question) else question
 
     def _casing(self) -> Truecaser:
