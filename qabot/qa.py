@@ -26,6 +26,7 @@ from qabot.rerank import Reranker
 from qabot.retrieve import Mode, Retrieval, Searcher
 from qabot.sentence_scorer import SentenceScorer
 from qabot.settings import Settings
+from qabot.spelling import Speller
 from qabot.store import Store
 from qabot.text import one_line
 from qabot.truecase import Truecaser, uncased
@@ -61,8 +62,8 @@ class QA:
         #: (query, k, dates, generation) -> the article found first for it, "" for none
         #: (`_story_of`)
         self._found_first: dict[tuple[object, ...], str] = {}
-        #: the corpus's way of writing words, and the passages it was read from (`_cased`)
-        self._truecaser: tuple[object, Truecaser] | None = None
+        #: how the corpus writes its words, and the passages it was read from (`_words`)
+        self._corpus_words: tuple[object, Truecaser, Speller] | None = None
         self.extractive = ExtractiveAnswerer(
             self.verifier,
             self._scorer,
@@ -97,7 +98,7 @@ class QA:
         with self._warm:
             self.embedder.warm_up()
             self.index.refresh(force=self.index.passages == {})
-            self._casing()  # half a second for 2,225 articles: not on a first question
+            self._words()  # half a second for 2,225 articles: not on a first question
             self.answerer().warm_up()
 
     def stats(self) -> tuple[int, int]:
@@ -160,7 +161,7 @@ class QA:
         if not question:
             raise ValueError("the question is empty")
         answerer = self.answerer()
-        cased, history = self._read_as(question), [self._read_as(q) for q in history]
+        (cased, fixed), history = self._read_as(question), [self._read_as(q)[0] for q in history]
         with self.verifier.reading_once():
             query, retrieval = self.search(cased, history, k, dates)
             answer = metadata_answers.answer(
@@ -169,25 +170,27 @@ class QA:
             if answer is None:
                 answer = answerer.answer(cased, query, retrieval, on_token)
         latency = (time.perf_counter() - started) * 1000
-        if dates:
-            searched = f"Searched {dates.describe()}."
-            answer = replace(answer, notice=" ".join(x for x in (searched, answer.notice) if x))
-        return replace(answer, question=question, latency_ms=latency)  # as typed
+        read = "Read " + ", ".join(f"“{a}” as “{b}”" for a, b in fixed.items()) + "."
+        searched = f"Searched {dates.describe()}." if dates else ""
+        notice = " ".join(x for x in (read if fixed else "", searched, answer.notice) if x)
+        return replace(answer, question=question, latency_ms=latency, notice=notice)  # as typed
 
-    def _read_as(self, question: str) -> str:
+    def _read_as(self, question: str) -> tuple[str, dict[str, str]]:
         """`question` as the models read it: without a request around it (`plain_question`),
-        and with the capitals the corpus writes its words with when it was typed without any
-        (`truecase`)."""
-        question = plain(question)
-        return self._casing().restore(question) if uncased(question) else question
+        its slips put right (`spelling`), and with the capitals the corpus writes its words
+        with when it was typed without any (`truecase`); and the words put right."""
+        truecaser, speller = self._words()
+        question, fixed = speller.correct(plain(question))
+        return truecaser.restore(question) if uncased(question) else question, fixed
 
-    def _casing(self) -> Truecaser:
+    def _words(self) -> tuple[Truecaser, Speller]:
         """How the loaded corpus writes its words, read again when the index changed."""
         self.index.refresh()
         passages = self.index.passages
-        if self._truecaser is None or self._truecaser[0] is not passages:
-            self._truecaser = (passages, Truecaser(p.text for p in passages.values()))
-        return self._truecaser[1]
+        if self._corpus_words is None or self._corpus_words[0] is not passages:
+            truecaser = Truecaser(p.text for p in passages.values())
+            self._corpus_words = (passages, truecaser, Speller(truecaser.counts, truecaser.names))
+        return self._corpus_words[1:]
 
     def search(
         self,

@@ -14,6 +14,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from qabot.text import unaccented
+
 CAPITALISED = 3  # how many times more often a word is written capitalised than not, at least
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*")
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -33,13 +35,20 @@ def uncased(text: str) -> bool:
 
 
 class Truecaser:
-    """How a corpus writes each word it mostly capitalises inside a sentence."""
+    """How a corpus writes each word it mostly capitalises inside a sentence; and, for
+    `spelling`, how often it writes each word, and which it writes in names."""
 
     def __init__(self, texts: Iterable[str]) -> None:
         forms: Counter[str] = Counter()
+        #: lower-case word -> how often the corpus writes it, anywhere and in any case
+        self.counts: Counter[str] = Counter()
         for text in texts:
             for line in text.splitlines():
                 words = list(_WORD.finditer(line))
+                plain = unaccented(line)  # "Beyoncé" counts as "beyonce"
+                self.counts.update(
+                    _POSSESSIVE.sub("", w).rstrip("'’").lower() for w in _WORD.findall(plain)
+                )
                 capitalised = sum(m.group(0)[0].isupper() for m in words)
                 if capitalised > len(words) * _HEADING and not _PROSE_END.search(line):
                     continue  # a headline in title case: "Defense Chiefs Talk By Telephone"
@@ -61,6 +70,9 @@ class Truecaser:
         #: than not where a sentence does not start ("Labour", "LVMH"; not "City", which
         #: is also a city, nor "Bank")
         self.forms = {k: form for k, (n, form) in upper.items() if n > CAPITALISED * lower[k]}
+        #: the lower-case words written capitalised inside a sentence at least once: names,
+        #: and the words names are made of ("Gambling Bill", "University of Chicago")
+        self.names = set(upper)
 
     def restore(self, question: str) -> str:
         """`question` with its words as the corpus writes them, and its first letter a

@@ -6,6 +6,7 @@ data dir; the floors sit a little under what the defaults reach (see benchmarks/
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -16,6 +17,7 @@ import pytest
 from qabot.evaluate import load_fixtures, normalize, run_fixtures
 from qabot.qa import QA
 from qabot.settings import Settings
+from qabot.spelling import KEYS_BESIDE
 from tests.common import FIXTURES, SHARED, needs_shared
 
 BBC = SHARED / "corpora" / "bbc"
@@ -128,6 +130,49 @@ def test_bbc_dev_asked_as_a_request(bbc_qa: QA) -> None:
     m = run_fixtures(lambda q, h, k: bbc_qa.ask(q, h, k), asked, k=5).metrics()
     assert m["answer_hit"] >= 0.81 and m["refusal_precision"] >= 0.78, m
     assert m["refusal_recall"] >= 0.76 and m["false_refusals"] <= 0.06, m
+
+
+def _one_slip(question: str, rng: random.Random) -> str:
+    """`question` with one slip in a word of 5 letters or more: a letter left out, doubled,
+    swapped with the next, or changed to a key beside it."""
+    words = question.split(" ")
+    long = [i for i, w in enumerate(words) if w.isalpha() and len(w) >= 5]
+    if not long:
+        return question
+    i = rng.choice(long)
+    w, j = words[i], rng.randrange(1, len(words[i]) - 1)
+    kind = rng.choice(["drop", "double", "swap", "key"])
+    if kind == "drop":
+        w = w[:j] + w[j + 1 :]
+    elif kind == "double":
+        w = w[:j] + w[j] + w[j:]
+    elif kind == "swap":
+        w = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+    else:
+        w = w[:j] + rng.choice(KEYS_BESIDE.get(w[j].lower(), w[j])) + w[j + 1 :]
+    words[i] = w
+    return " ".join(words)
+
+
+@needs_shared("corpora/bbc")
+def test_bbc_dev_with_a_slip_in_each_question(bbc_qa: QA) -> None:
+    """As typed in a hurry: one slip in a long word of each question, put right to the word
+    the corpus writes (`spelling`). Without that, answer_hit was 0.710, refusal precision 0.617
+    and false refusals 14.2%; with it 0.821, 0.804 and 5.6%."""
+    rng = random.Random(31)
+    typed = [replace(f, question=_one_slip(f.question, rng)) for f in load_fixtures(DEV)]
+    m = run_fixtures(lambda q, h, k: bbc_qa.ask(q, h, k), typed, k=5).metrics()
+    assert m["answer_hit"] >= 0.80 and m["refusal_precision"] >= 0.78, m
+    assert m["refusal_recall"] >= 0.76 and m["false_refusals"] <= 0.07, m
+
+
+@needs_shared("corpora/bbc")
+def test_a_slip_is_put_right_and_told(bbc_qa: QA) -> None:
+    asked = "Which Scottish whisky company did Pernod {} try to buy before losing out to LVMH?"
+    right, typed = bbc_qa.ask(asked.format("Ricard")), bbc_qa.ask(asked.format("Riacrd"))
+    assert typed.text == right.text and "Glenmorangie" in typed.text, typed.text
+    assert typed.notice.startswith("Read “Riacrd” as “Ricard”."), typed.notice
+    assert typed.question == asked.format("Riacrd")  # as typed
 
 
 @needs_shared("corpora/bbc")
