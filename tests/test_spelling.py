@@ -19,12 +19,13 @@ CORPUS = Counter(
         "civilization": 3,
         "burt": 5,
         "mclaren": 9,
+        "carter": 7,
     }
 )
 
 
 #: the words the corpus writes as names
-NAMES = {"parmalat", "ricard", "burt", "mclaren"}
+NAMES = {"parmalat", "ricard", "burt", "mclaren", "carter"}
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +41,8 @@ def speller() -> Speller:
         ("What did Pernod Ricrd buy?", "What did Pernod Ricard buy?"),
         ("What did the govvernment plan?", "What did the government plan?"),
         ("What did the governmrnt plan?", "What did the government plan?"),
+        # "-tre" is no British ending here
+        ("Who did Cartre talk to?", "Who did Carter talk to?"),
         # the first word has its capital as any first word has
         ("Governmnet plans?", "Government plans?"),
         # the word's case and a possessive are kept
