@@ -98,7 +98,7 @@ class QA:
         with self._warm:
             self.embedder.warm_up()
             self.index.refresh(force=self.index.passages == {})
-            self._words()  # half a second for 2,225 articles: not on a first question
+            self._words()  # about a second for 2,225 articles: not on a first question
             self.answerer().warm_up()
 
     def stats(self) -> tuple[int, int]:
