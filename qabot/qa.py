@@ -29,7 +29,7 @@ from qabot.settings import Settings
 from qabot.spelling import Speller
 from qabot.store import Store
 from qabot.text import one_line
-from qabot.truecase import Truecaser, uncased
+from qabot.truecase import Truecaser
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +161,9 @@ class QA:
         if not question:
             raise ValueError("the question is empty")
         answerer = self.answerer()
-        (cased, fixed), history = self._read_as(question), [self._read_as(q)[0] for q in history]
+        words = self._words()  # the question and its history read by the same corpus
+        cased, fixed = read_as(question, *words)
+        history = [read_as(q, *words)[0] for q in history]
         with self.verifier.reading_once():
             query, retrieval = self.search(cased, history, k, dates)
             answer = metadata_answers.answer(
@@ -174,14 +176,6 @@ class QA:
         searched = f"Searched {dates.describe()}." if dates else ""
         notice = " ".join(x for x in (read if fixed else "", searched, answer.notice) if x)
         return replace(answer, question=question, latency_ms=latency, notice=notice)  # as typed
-
-    def _read_as(self, question: str) -> tuple[str, dict[str, str]]:
-        """`question` as the models read it: without a request around it (`plain_question`),
-        its slips put right (`spelling`), and with the capitals the corpus writes its words
-        with when it was typed without any (`truecase`); and the words put right."""
-        truecaser, speller = self._words()
-        question, fixed = speller.correct(plain(question))
-        return truecaser.restore(question) if uncased(question) else question, fixed
 
     def _words(self) -> tuple[Truecaser, Speller]:
         """How the loaded corpus writes its words, read again when the index changed."""
@@ -242,3 +236,11 @@ class QA:
         """(source, title) of every article in the loaded index, by file name (what a front
         end names when it says what it knows)."""
         return sorted({(p.source, p.title) for p in self.index.passages.values()})
+
+
+def read_as(question: str, truecaser: Truecaser, speller: Speller) -> tuple[str, dict[str, str]]:
+    """`question` as the models read it: without a request around it (`plain_question`),
+    its slips put right (`spelling`), and with the capitals the corpus writes its words with
+    when it was typed without any (`truecase`); and the words put right."""
+    question, fixed = speller.correct(plain(question))
+    return truecaser.restore(question), fixed
