@@ -183,7 +183,11 @@ class QA:
         passages = self.index.passages
         if self._corpus_words is None or self._corpus_words[0] is not passages:
             truecaser = Truecaser(p.text for p in passages.values())
-            self._corpus_words = (passages, truecaser, Speller(truecaser.counts, truecaser.names))
+            self._corpus_words = (
+                passages,
+                truecaser,
+                Speller(truecaser.counts, truecaser.names, truecaser.forms),
+            )
         return self._corpus_words[1:]
 
     def search(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from functools import cache
 
 SHORTEST = 4  # letters; shorter words are left alone: too many words are one slip apart
@@ -81,13 +81,20 @@ def _american(word: str) -> tuple[str, ...]:
 class Speller:
     """Puts right what a question mistypes, from how often the corpus writes each word."""
 
-    def __init__(self, counts: Counter[str], names: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        counts: Counter[str],
+        names: Collection[str] = (),
+        forms: Mapping[str, str] | None = None,
+    ) -> None:
         #: lower-case word -> how often the corpus writes it
         self.counts = counts
         #: the lower-case words the corpus writes as names, or in them ("parmalat",
         #: "gambling"): a word typed as a name is a slip of one of them or of none (the
         #: carmaker "Geely" is not "geeky")
         self.names = names
+        #: lower-case word -> how the corpus writes it when it capitalises it ("McDonald")
+        self.forms = forms or {}
         self.dictionary = _dictionary()
 
     def known(self, word: str) -> bool:
@@ -107,7 +114,9 @@ class Speller:
         best = max(near)[1]
         if word.isupper():
             return best.upper()
-        return best.capitalize() if word[0].isupper() else best
+        if word[0].isupper():
+            return self.forms.get(best) or best.capitalize()
+        return best
 
     def correct(self, question: str) -> tuple[str, dict[str, str]]:
         """`question` with its mistyped words put right, and what was put right."""

@@ -30,7 +30,7 @@ NAMES = {"parmalat", "ricard", "burt", "mclaren", "carter"}
 
 @pytest.fixture(scope="module")
 def speller() -> Speller:
-    return Speller(CORPUS, NAMES)
+    return Speller(CORPUS, NAMES, {"mclaren": "McLaren"})
 
 
 @pytest.mark.parametrize(
@@ -48,6 +48,8 @@ def speller() -> Speller:
         # the word's case and a possessive are kept
         ("WHAT WAS PARMAALT'S FINE?", "WHAT WAS PARMALAT'S FINE?"),
         ("what was parmaalt's fine?", "what was parmalat's fine?"),
+        # a name is given as the corpus writes it
+        ("Who drives for Mclaern?", "Who drives for McLaren?"),
     ],
 )
 def test_a_slip_is_put_right(speller: Speller, typed: str, meant: str) -> None:
