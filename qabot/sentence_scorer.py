@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -52,6 +53,11 @@ FEATURES = (
     "exact_type",  # the span is of exactly the asked kind (not just a capitalised word)
 )
 _AT = {name: i for i, name in enumerate(FEATURES)}
+#: what stands before a sum given again in another currency, in brackets after the sum the
+#: story states: "$168m (", "900 rupees ($20.40; "
+_CONVERSION_BEFORE = re.compile(r"\d[\w.,]*(?: [a-z]+)?\s*\((?:[^()]{0,30};\s*)?$")
+#: how a question names a currency, by the sign a sum of it is written with
+_CURRENCY = {"£": ("£", "pound", "sterling"), "$": ("$", "dollar"), "€": ("€", "euro")}
 
 
 @dataclass(frozen=True)
@@ -233,7 +239,7 @@ class SentenceScorer:
                 f[_AT["typed"]] = 1.0
                 f[_AT["proximity"]] = math.exp(-best / 60.0) if hits else 0.0
                 f[_AT["exact_type"]] = float(ranked[0].kind == q.kind or q.kind not in NAMED_TYPES)
-                answers = tuple(ranked)
+                answers = tuple(sorted(ranked, key=lambda sp: _currency_order(sp, text, q.text)))
         return f, answers
 
 
@@ -263,6 +269,18 @@ def _named_as(span: Span, text: str, category: frozenset[str]) -> bool:
     return bool(category) and any(
         t in category for t in terms(text[max(0, span.start - 25) : span.start])[-2:]
     )
+
+
+def _currency_order(span: Span, text: str, question: str) -> int:
+    """Where a sum stands among the answers: first in the currency the question asks in
+    ("How many pounds…"), then the sum the story states, last one given again in another
+    currency after it ("£89m" of "$168m (£89m)")."""
+    if span.kind != "money":
+        return 1
+    cues = _CURRENCY.get(span.text[0]) or (("euro",) if "euro" in span.text else ())
+    if any(cue in question.lower() for cue in cues):
+        return 0
+    return 2 if _CONVERSION_BEFORE.search(text, 0, span.start) else 1
 
 
 def _distance(span: Span, hits: list[float]) -> float:

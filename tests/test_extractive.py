@@ -123,3 +123,20 @@ def test_a_price_no_quoted_sentence_states_is_refused(
     assert answer.text.endswith("(scan.txt), which does not mention a sum of money.")
     answer = _answer(qa, "How much is the Bodleian Library's appeal for new reading rooms?")
     assert not answer.refused and answer.short_answer == "£10m"
+
+
+SUED = """Network sued over quiz show
+
+The network is being sued for $2.5m (£1.3m) by the show's makers, court papers show.
+"""
+
+
+def test_a_sum_given_again_in_another_currency_is_not_the_short_answer(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """A story's sum comes first, its conversion in brackets after it; the short answer is
+    the sum the story states, unless the question asks in the other currency."""
+    qa = _stories(make_settings, tmp_path, sued=SUED)
+    assert _answer(qa, "How much is the network being sued for?").short_answer == "$2.5m"
+    answer = _answer(qa, "How many pounds is the network being sued for?")
+    assert answer.short_answer == "£1.3m"
