@@ -83,7 +83,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 # Capitalised names: one or more capitalised words, joined by spaces, hyphens, "of"/"de"/"&".
 _NAME = re.compile(
     r"\b(?:[A-Z][a-zA-Z'’.-]*[a-z0-9]|[A-Z]{2,}[a-z]?|[A-Z]\.)"
-    r"(?:(?:\s+(?:of|de|du|van|von|der|la|le|al|bin|&|the)\s+|\s+|-)"
+    r"(?:(?:\s+(?:(?:van|von|de) (?:der|den|la|le)|of|de|du|da|di|del|dos|van|von|der|den|la|le|al"
+    r"|bin|&|the)\s+|\s+|-)"
     r"(?:[A-Z][a-zA-Z'’.-]*[a-z0-9]|[A-Z]{2,}[a-z]?|[A-Z]\.|\d+(?![\d-])))*"
 )
 _NOT_NAMES = frozenset(
@@ -306,9 +307,27 @@ def _names(sentence: str) -> list[Span]:
     for m in _NAME.finditer(sentence):
         end = m.start() + len(m.group(0).rstrip("."))
         for start, stop in _owners_apart(sentence, m.start(), end):
-            if span := _name(sentence, start, stop):
-                out.append(span)
+            for part_start, part_stop in _of_apart(sentence, start, stop):
+                if span := _name(sentence, part_start, part_stop):
+                    out.append(span)
     return out
+
+
+_OF = re.compile(r" of (?=[A-Z])")
+
+
+def _of_apart(sentence: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A person's name and where they work apart: "Tom Glocer of Reuters" is "Tom Glocer" and
+    "Reuters". A name whose words before "of" say it is an organisation or a place ("Royal
+    Bank of Scotland", "United States of America"), or are one word ("Bank of England",
+    "Duke of Edinburgh"), keeps it."""
+    of = _OF.search(sentence, start, end)
+    if of is None:
+        return [(start, end)]
+    head = sentence[start : of.start()]
+    if len([w for w in head.split() if w not in _NOT_NAMES]) < 2 or _org_or_place(head):
+        return [(start, end)]
+    return [(start, of.start()), (of.end(), end)]
 
 
 def _owners_apart(sentence: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -184,6 +184,19 @@ def test_years_and_scores_as_other_texts_write_them(
         ("He joined American Express.", [("person", "American Express")]),
         ("An American and the US firm.", []),
         ("She was Irish, and the Chancellor agreed.", []),
+        # small words inside a name ("van der"), not a post's "of the" before another name
+        ("The analyst Nick Van den Brul said so.", [("person", "Nick Van den Brul")]),
+        ("It was Edwin van der Sar's save.", [("person", "Edwin van der Sar")]),
+        (
+            "Luiz Inacio Lula da Silva of the Socialist Party won.",
+            [("person", "Luiz Inacio Lula da Silva"), ("org", "Socialist Party")],
+        ),
+        # a person's name and where they work, apart; a name of a place or an organisation,
+        # or of one word before "of", whole
+        ("Tom Glocer of Reuters said so.", [("person", "Tom Glocer"), ("name", "Reuters")]),
+        ("It was Royal Bank of Scotland.", [("org", "Royal Bank of Scotland")]),
+        ("The Bank of England held rates.", [("org", "Bank of England")]),
+        ("The Duke of Edinburgh came.", [("person", "Duke of Edinburgh")]),
         # a score after a name is not part of it
         (
             "Hantuchova beat Gisela Dulko 1-6 6-4.",
