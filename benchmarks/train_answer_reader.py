@@ -10,9 +10,9 @@ scorer's (`answer_reader.json`).
    articles that the BBC dev set does not use, nor copies of them; 320 of them near-topic
    unanswerables; each counted `--bbc-repeat` times) train a cross-encoder:
    all-MiniLM-L6-v2's transformer layers with a linear head on the mean-pooled output, one
-   epoch of binary cross-entropy on every question's positives (at most 2) and 5 negatives
-   (its 3 best-scored, 2 at random); word embeddings frozen. Seeded: the same data give the
-   same weights, up to float summation order.
+   epoch (`--epochs`) of binary cross-entropy on every question's positives (at most 2) and
+   5 negatives (its 3 best-scored, 2 at random); word embeddings frozen. Seeded: the same
+   data give the same weights, up to float summation order.
 3. Combination: on the held-out fifth of dev-a plus the BBC dev set (each BBC sentence weighing
    `--bbc-weight`, as in `train_sentence_scorer.py`), a logistic regression over the sentence
    scorer's log-odds and the reader's gives the final probability of each of the top sentences.
@@ -81,7 +81,9 @@ def held_out(source: str) -> bool:
     return zlib.crc32(source.encode()) % 5 == 0
 
 
-def train_reader(questions: Candidates, out: Path, negatives: int, seed: int = 0) -> None:
+def train_reader(
+    questions: Candidates, out: Path, negatives: int, epochs: int = 1, seed: int = 0
+) -> None:
     import torch
     from safetensors.torch import save_file
     from transformers import AutoModel, AutoTokenizer
@@ -98,14 +100,17 @@ def train_reader(questions: Candidates, out: Path, negatives: int, seed: int = 0
         p.requires_grad = False
     head = torch.nn.Linear(model.config.hidden_size, 1)
     pairs = []
-    for _source, question, rows in questions:
-        pos = [r for r in rows if r[2]]
-        neg = [r for r in rows if not r[2]]
-        rest = neg[3:]
-        rng.shuffle(rest)
-        for text, _prior, y in pos[:2] + neg[:3] + rest[: negatives - 3]:
-            pairs.append((question, text, y))
-    rng.shuffle(pairs)
+    for _epoch in range(epochs):  # each epoch draws its own random negatives and order
+        drawn = []
+        for _source, question, rows in questions:
+            pos = [r for r in rows if r[2]]
+            neg = [r for r in rows if not r[2]]
+            rest = neg[3:]
+            rng.shuffle(rest)
+            for text, _prior, y in pos[:2] + neg[:3] + rest[: negatives - 3]:
+                drawn.append((question, text, y))
+        rng.shuffle(drawn)
+        pairs += drawn
     params = [p for p in model.parameters() if p.requires_grad] + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=4e-5, weight_decay=0.01)
     batch = 32
@@ -172,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=20, help="candidate sentences per question")
     parser.add_argument("--rerank", type=int, default=5, help="sentences the reader reads")
     parser.add_argument("--negatives", type=int, default=5)
+    parser.add_argument(
+        "--epochs", type=int, default=1, help="2 measured worse (benchmarks/README.md)"
+    )
     parser.add_argument("--bbc-weight", type=float, default=20.0)
     parser.add_argument(
         "--bbc-repeat", type=int, default=2, help="times each BBC training question counts"
@@ -187,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             BBC, ROOT / "benchmarks" / "bbc_train.jsonl", args.data_dir, args.top
         )
         train = [q for q in squad_questions if not held_out(q[0])] + bbc_train * args.bbc_repeat
-        train_reader(train, WEIGHTS_FILE, args.negatives)
+        train_reader(train, WEIGHTS_FILE, args.negatives, args.epochs)
     reader = AnswerReader(args.data_dir / "cache")
     held = [(s, q, rows[: args.rerank]) for s, q, rows in squad_questions if held_out(s)]
     bbc = [(s, q, rows[: args.rerank]) for s, q, rows in bbc]

@@ -317,15 +317,13 @@ _OF = re.compile(r" of (?=[A-Z])")
 
 
 def _of_apart(sentence: str, start: int, end: int) -> list[tuple[int, int]]:
-    """A person's name and where they work apart: "Tom Glocer of Reuters" is "Tom Glocer" and
-    "Reuters". A name whose words before "of" say it is an organisation or a place ("Royal
-    Bank of Scotland", "United States of America"), or are one word ("Bank of England",
-    "Duke of Edinburgh"), keeps it."""
+    """A person's name and where they work apart, when a title in front says it is a person:
+    "analyst Nick Van den Brul of BNP Paribas" is "Nick Van den Brul" and "BNP Paribas". Any
+    other name keeps its "of" ("Bank of England", "William II of Normandy", "Imperial Academy
+    of Medicine")."""
     of = _OF.search(sentence, start, end)
-    if of is None:
-        return [(start, end)]
-    head = sentence[start : of.start()]
-    if len([w for w in head.split() if w not in _NOT_NAMES]) < 2 or _org_or_place(head):
+    head = _name(sentence, start, of.start()) if of is not None else None
+    if of is None or head is None or head.kind != "person" or not head.sure:
         return [(start, end)]
     return [(start, of.start()), (of.end(), end)]
 

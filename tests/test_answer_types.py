@@ -193,7 +193,11 @@ def test_years_and_scores_as_other_texts_write_them(
         ),
         # a person's name and where they work, apart; a name of a place or an organisation,
         # or of one word before "of", whole
-        ("Tom Glocer of Reuters said so.", [("person", "Tom Glocer"), ("name", "Reuters")]),
+        (
+            "Its chief executive Tom Glocer of Reuters said so.",
+            [("person", "Tom Glocer"), ("name", "Reuters")],
+        ),
+        ("William II of Normandy won.", [("person", "William II of Normandy")]),
         ("It was Royal Bank of Scotland.", [("org", "Royal Bank of Scotland")]),
         ("The Bank of England held rates.", [("org", "Bank of England")]),
         ("The Duke of Edinburgh came.", [("person", "Duke of Edinburgh")]),
