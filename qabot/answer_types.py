@@ -159,7 +159,8 @@ _PLACE_SUFFIX = re.compile(
 #: Google buy?")
 _MONEY_NOUN = (
     r"(?:price|cost|value|profits?|loss(?:es)?|fees?|fine|sales|revenues?|turnover|earnings|"
-    r"budget|salary|wage|tax|debts?|bonus|prize|compensation|damages|deficit|surplus|income)"
+    r"budget|salary|wage|tax|debts?|bonus|prize|compensation|damages|deficit|surplus|income|"
+    r"loan|reward)"
 )
 #: ...and those that ask for one after "how much" or "what was the"
 _MONEY_CUE = (
@@ -189,6 +190,8 @@ _QUESTION_RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             rf"^how much\b(?=.*\b{_MONEY_CUE}\b)|\bhow much (?:money|cash)\b|\bwhat (?:was |is |were |are )?(?:the )?(?:[\w-]+ )?{_MONEY_CUE}\b|\bhow much\b.*\b(?:cost|pay|paid|worth|earn|spend|spent|raise|raised)\b|\bfor how much\b"
             rf"|\bwhat (?:will|would|did|does|do|has|have|had) (?:the |its |his |her |their )?(?:[\w'’-]+ ){{0,2}}?{_MONEY_NOUN}\b|^what\b.*\bworth\?$"
+            # "how big a fine…", "how large was the budget deficit…": the size of a sum
+            rf"|\bhow (?:big|large) (?:(?:a|an|was|were|is|are|the|its|their)\s+)*(?:[\w'’-]+ ){{0,6}}?{_MONEY_NOUN}\b"
         ),
     ),
     (

@@ -28,6 +28,10 @@ from qabot.sentence_scorer import SentenceScorer
         ("How much time do users spend on search engines a month?", "duration"),  # not money
         ("How much pre-tax profit did BA make?", "money"),
         ("What pre-tax profit did Umbro make?", "money"),
+        # the size of a sum, not a count; the size of anything else, a count
+        ("How big a fine did Parmalat receive?", "money"),
+        ("How large was the US budget deficit in 2004?", "money"),
+        ("How large was the crowd?", "count"),
         ("By how much did sales rise?", "percent"),
         ("What was the score against Blackburn?", "score"),
         ("When did he resign?", "date"),
