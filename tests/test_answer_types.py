@@ -195,8 +195,8 @@ def test_years_and_scores_as_other_texts_write_them(
             "Luiz Inacio Lula da Silva of the Socialist Party won.",
             [("person", "Luiz Inacio Lula da Silva"), ("org", "Socialist Party")],
         ),
-        # a person's name and where they work, apart; a name of a place or an organisation,
-        # or of one word before "of", whole
+        # a person's name after a title, and where they work, apart; any other name with
+        # "of" in it, whole
         (
             "Its chief executive Tom Glocer of Reuters said so.",
             [("person", "Tom Glocer"), ("name", "Reuters")],
