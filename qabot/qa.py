@@ -172,9 +172,11 @@ class QA:
             if answer is None:
                 answer = answerer.answer(cased, query, retrieval, on_token)
         latency = (time.perf_counter() - started) * 1000
-        read = "Read " + ", ".join(f"“{a}” as “{b}”" for a, b in fixed.items()) + "."
+        read = (
+            "Read " + ", ".join(f"“{a}” as “{b}”" for a, b in fixed.items()) + "." if fixed else ""
+        )
         searched = f"Searched {dates.describe()}." if dates else ""
-        notice = " ".join(x for x in (read if fixed else "", searched, answer.notice) if x)
+        notice = " ".join(x for x in (read, searched, answer.notice) if x)
         return replace(answer, question=question, latency_ms=latency, notice=notice)  # as typed
 
     def _words(self) -> tuple[Truecaser, Speller]:
