@@ -505,12 +505,18 @@ def asked_role(question: str) -> str:
     return _ROLES_OF.get(m.group(1).lower(), m.group(1).lower()) if m else ""
 
 
+#: "of" and the name of where a post is held, between the post and its holder: "the chairman
+#: of the FA, Geoff Thompson" (case-sensitive inside the case-blind search: names only)
+_OF_NAME = r" of (?:the )?(?-i:[A-Z][\w&'’.-]*(?: (?:[A-Z][\w&'’.-]*|of|and|for))*),"
+
+
 def holds_role(sentence: str, span: Span, roles: str) -> bool:
     """Whether `sentence` gives `span` one of the posts `roles` names (`asked_role`), beside
-    it: "Wada chairman Dick Pound", "Graham Barlow, editor of Mac Format"."""
-    before = sentence[max(0, span.start - 25) : span.start]
+    it: "Wada chairman Dick Pound", "the chairman of the FA, Geoff Thompson", "Graham Barlow,
+    editor of Mac Format"."""
+    before = sentence[max(0, span.start - 60) : span.start]
     after = sentence[span.end : span.end + 25]
     return bool(
-        re.search(rf"\b(?:{roles})\W{{0,3}}$", before, re.IGNORECASE)
+        re.search(rf"\b(?:{roles})(?:{_OF_NAME})?\W{{0,3}}$", before, re.IGNORECASE)
         or re.match(rf"\s*,\s*(?:the\s+)?(?:[\w-]+\s+){{0,2}}?(?:{roles})\b", after, re.IGNORECASE)
     )

@@ -6,7 +6,8 @@ of the top sentences whose article mentions every year, number and name the ques
 (a question about 2007 is not answered by a 2004 story), and only when (1) a top sentence holds
 a span of the asked kind when the question asks for a number (a sum for "how much did it cost",
 a date for "when"; for "how much", one of the sentences the answer quotes: `sum_unstated`),
-or says where someone was born or studied when that is asked (news seldom does), and (2) the
+or says where someone was born or studied when that is asked (news seldom does), or states a
+verdict or decision when one is asked (news often reports only the start of a trial), and (2) the
 probability that the question is answerable at all is at least the threshold. That
 probability is a logistic regression (`answerability.json`, fitted on the BBC training
 questions and SQuAD dev-a's unanswerable variant by `benchmarks/train_answerability.py`) over
@@ -130,12 +131,18 @@ class Relation:
     words: str  # how a refusal names it: "...which does not mention where they were born."
     question: re.Pattern[str]
     sentence: re.Pattern[str]
-    kinds: frozenset[str]  # the asked kinds it applies to: "when was X born" is a date
+    #: the asked kinds it applies to ("when was X born" is a date); None: any
+    kinds: frozenset[str] | None
 
     @staticmethod
     def asked(question: str, kind: str) -> Relation | None:
         return next(
-            (r for r in _RELATIONS if kind in r.kinds and r.question.search(question)), None
+            (
+                r
+                for r in _RELATIONS
+                if (r.kinds is None or kind in r.kinds) and r.question.search(question)
+            ),
+            None,
         )
 
     def states(self, sentence: str) -> bool:
@@ -161,6 +168,34 @@ _RELATIONS = (
             r"\b(?:school|university|college|educated|graduat\w*|studied|alumn\w*)\b", re.IGNORECASE
         ),
         frozenset({"place", "org", "other"}),
+    ),
+    # A trial, an appeal or a ruling that the corpus reports only the start of is what a
+    # near-topic question most often asks the end of ("What verdict did the jury reach…",
+    # "Was Emilio Botin found guilty…", "What did Ofcom finally decide…"); a sentence that
+    # says the trial has begun, or will, answers it however close.
+    Relation(
+        "a verdict or decision",
+        re.compile(
+            r"^(?:what (?:verdict|ruling|judge?ment)\b"
+            r"|(?:was|were|is|are|did|has|have) [^?]{1,60}\b"
+            r"(?:found guilty|convicted|acquitted|cleared|jailed|sentenced)\b"
+            r"|how did [^?]{1,60}\brule\b"
+            r"|what did [^?]{0,60}\b(?:court|judge|jury|tribunal|panel|committee|commission"
+            r"|regulator|watchdog|board|council|arbitration|ofcom|lords|peers|mps|parliament"
+            r"|inquiry|hearing)\b[^?]{0,30}\b(?:rule|decide|conclude)\b"
+            r"|what (?:was|is) the (?:outcome|verdict) of [^?]*\b(?:trial|case|appeal|lawsuit"
+            r"|hearing|challenge|inquiry|action|vote|ballot)\b"
+            r"|what (?:punishment|sentences?) (?:did|was|were|has|have)\b)",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\b(?:guilty|convicted|acquitted|cleared|jailed|sentenced|fined|banned|suspended"
+            r"|ruled|rejected|upheld|overturned|dismissed|thrown out|threw out|decided|agreed"
+            r"|approved|voted|backed|awarded|ordered|granted|refused|quashed|blocked"
+            r"|struck down|settled|concluded|found|given|handed|spared|walked free|won|lost)\b",
+            re.IGNORECASE,
+        ),
+        None,
     ),
 )
 

@@ -223,7 +223,7 @@ def _holder(question: str, ranked: Sequence[Sentence]) -> tuple[Sentence, Span] 
     if not roles:
         return None
     for c in ranked:
-        if c.passage.source != ranked[0].passage.source:
+        if not disagreement.same_article(c, ranked[0]):
             continue
         span = next(
             (sp for sp in c.answers if sp.kind == "person" and holds_role(c.text, sp, roles)),

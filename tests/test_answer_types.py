@@ -400,7 +400,13 @@ def test_a_lone_capitalised_word_is_shown_first_only_where_it_is_seldom_wrong() 
             "Graham Barlow, editor of Mac Format, agreed.",
             "Graham Barlow",
         ),
+        (
+            "Who is the chairman of the Football Association?",
+            "The chairman of the Football Association, Geoff Thompson, said it was wrong.",
+            "Geoff Thompson",
+        ),
         # named, but not as the holder of the post asked about
+        ("Who is the chairman of the club?", "The chairman of the club met Ken Bates.", ""),
         ("Who is the editor of Mac Format?", "Chairman Ian Harris of Mac Format agreed.", ""),
         ("Who is the chairman of Wada?", "Wada met Dick Pound on Monday.", ""),
     ],

@@ -251,9 +251,21 @@ def test_an_age_given_beside_the_name_asked_about_is_answered(text: str, told: b
             "Ricky Gervais is writing an episode of The Simpsons in the US.",
             "where they studied",
         ),
+        (
+            "What verdict did the jury reach in the Hatfield rail crash trial?",
+            "Balfour Beatty was found guilty of breaching safety law over the Hatfield crash.",
+            "Balfour Beatty and five managers are to go on trial over the Hatfield crash.",
+            "a verdict or decision",
+        ),
+        (
+            "Was Emilio Botin convicted at his trial over the Santander payouts?",
+            "Emilio Botin was cleared of all charges over the Santander payouts.",
+            "The trial of Emilio Botin over the Santander payouts has started in Madrid.",
+            "a verdict or decision",
+        ),
     ],
 )
-def test_where_someone_was_born_or_studied_is_answered_only_where_it_is_said(
+def test_a_birthplace_school_or_verdict_asked_is_answered_only_where_it_is_said(
     asked: str, states: str, lives: str, missing: str
 ) -> None:
     kind = asked_type(asked)
