@@ -4,7 +4,7 @@ The mirror of `disagreement`. A sentence that another retrieved article holds wo
 (a story filed twice, a paragraph reused in a later one) is one citation that names both
 files, as twin passages are (`retrieve.collapse_twins`), never the same words cited as [1] and
 [2]. And when another article states the same value about the same event ("Sandy Powell won
-the costume design Oscar"), or in answer to the same question nearly as well, or tells the
+the costume design Oscar"), or in answer to the same question ("Istanbul"), or tells the
 same event when the first states no value of the asked kind, it is quoted after the first
 under a one-line note naming both articles, so the second never reads as if it were the same
 story."""
@@ -13,18 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qabot.disagreement import LIKELY, accounts, same_article, same_story, value, where
+from qabot.disagreement import LIKELY, elsewhere, same_article, same_story, value, where
 from qabot.domain import Citation
 from qabot.sentence_scorer import Sentence
 from qabot.text import one_line, terms
 
-#: Another article's sentence that tells another event is quoted as agreeing when it is at
-#: least this share as likely to answer as the best and covers the question nearly as well:
-#: two articles that answer the question alike ("chief executive Bill Gammell"). Set on
-#: `bbc_train.jsonl`: 6 more of 1,019 answers cite the question's own article, none fewer.
-#: A sentence that retells the best's event when the best states no value (`retold`) must be
-#: as likely: from 0.1 to 0.3, the same 3 more `bbc_train` answers cite their own article.
+#: A sentence of another article that retells the best's event when the best states no value
+#: (`retold`) is quoted when at least this share as likely to answer: from 0.1 to 0.3, the
+#: same 3 more `bbc_train.jsonl` answers cite their own article.
 ALONE = 0.2
+#: Another article's sentence that states the best's value ("Istanbul", "£15,000") and tells
+#: another event agrees with it when at least this share as likely to answer, whatever else
+#: it covers: the same name or sum in answer to one question is seldom chance. 0.1 (from
+#: 0.2 and covering the question nearly as well as the best): 2 more of 1,019 `bbc_train`
+#: answers cite their own article, none fewer.
+SAME_VALUE = 0.1
 
 
 def _words(sentence: Sentence) -> str:
@@ -47,18 +50,23 @@ def ally(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
     """The best sentence of another article than `ranked[0]`'s that states its value in other
     words, about the same event or in answer to the same question; None when none does.
 
-    Likely enough to answer on its own and sharing words beyond the question's with the best
-    sentence, as a rival must (`disagreement.rival`), or answering the question nearly as well
-    by itself (`ALONE`); and stating the value the best states. When the best states no value
-    (no span of the asked kind: "…for her gritty drama Wasp"), another article's sentence that
-    tells the same event (`retold`)."""
+    Likely enough to answer on its own (`disagreement.elsewhere`) and stating the value the
+    best states; sharing words beyond the question's with the best sentence, as a rival must
+    (`disagreement.rival`), or at least `SAME_VALUE` times as likely. When the best states no
+    value (no span of the asked kind: "…for her gritty drama Wasp"), another article's
+    sentence that tells the same event (`retold`)."""
     if not ranked:
         return None
     best = ranked[0]
     if not best.answers:
         return retold(question, ranked)
-    for cand in accounts(question, ranked, ALONE):
-        if value(cand.answers[0]) == value(best.answers[0]) and _words(cand) != _words(best):
+    said, asked = value(best.answers[0]), set(terms(question))
+    for cand in elsewhere(ranked):
+        if (
+            value(cand.answers[0]) == said
+            and _words(cand) != _words(best)
+            and (same_story(best, cand, asked) or cand.score >= SAME_VALUE * best.score)
+        ):
             return cand
     return None
 

@@ -74,31 +74,23 @@ def rival(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
     return None
 
 
-def accounts(
-    question: str, ranked: Sequence[Sentence], alone: float | None = None
-) -> Iterator[Sentence]:
-    """The sentences after `ranked[0]`, best first, that tell its event in another article and
-    state a value: likely enough to answer on their own, and sharing words beyond the
-    question's with it. Nothing when the first states no value.
-
-    With `alone`, also those of another article that answer the question nearly as well as
-    the first by themselves, sharing its words or not: at least `alone` times as likely, and
-    covering the question nearly as well (`SHARE`)."""
-    if not ranked or not ranked[0].answers:
-        return
-    best = ranked[0]
-    asked = set(terms(question))
+def elsewhere(ranked: Sequence[Sentence]) -> Iterator[Sentence]:
+    """The sentences after `ranked[0]`, best first, of another article that state a value and
+    are likely enough to answer on their own."""
     for cand in ranked[1:]:
         if cand.score < LIKELY:
             return  # ranked best first: no later one is likely enough
-        if not cand.answers or same_article(best, cand):
-            continue
-        if same_story(best, cand, asked) or (
-            alone is not None
-            and cand.score >= alone * best.score
-            and cand.features[_COVERAGE] >= SHARE * best.features[_COVERAGE]
-        ):
+        if cand.answers and not same_article(ranked[0], cand):
             yield cand
+
+
+def accounts(question: str, ranked: Sequence[Sentence]) -> Iterator[Sentence]:
+    """The sentences of `elsewhere` that tell the event of `ranked[0]`: sharing words beyond
+    the question's with it. Nothing when the first states no value."""
+    if not ranked or not ranked[0].answers:
+        return
+    asked = set(terms(question))
+    yield from (cand for cand in elsewhere(ranked) if same_story(ranked[0], cand, asked))
 
 
 def same_story(a: Sentence, b: Sentence, asked: set[str]) -> bool:

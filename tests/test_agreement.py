@@ -34,7 +34,7 @@ def _sentence(
 
 
 def test_an_ally_is_another_article_stating_the_same_value_of_the_same_event() -> None:
-    best = _sentence("a.txt", "Sandy Powell", 0.6)
+    best = _sentence("a.txt", "Sandy Powell", 0.9)
 
     def ally_of(other: Sentence) -> Sentence | None:
         return ally(QUESTION, [best, other])
@@ -44,22 +44,22 @@ def test_an_ally_is_another_article_stating_the_same_value_of_the_same_event() -
     assert ally_of(_sentence("b.txt", "Sandy Powell", 0.05, RETOLD)) is None  # unlikely
     assert ally_of(_sentence("b.txt", "Sandy Powell", 0.5)) is None  # the same words: a copy
     other_event = "{} designed the costumes for a West End musical that opened in May."
-    assert ally_of(_sentence("b.txt", "Sandy Powell", 0.5, other_event, coverage=0.2)) is None
+    assert ally_of(_sentence("b.txt", "Sandy Powell", 0.08, other_event, coverage=0.2)) is None
     # the same event told again needs to be neither as likely nor as close to the question
-    retold = _sentence("b.txt", "Sandy Powell", 0.1, RETOLD, coverage=0.2)
+    retold = _sentence("b.txt", "Sandy Powell", 0.08, RETOLD, coverage=0.2)
     assert ally_of(retold) is retold
 
 
 def test_an_ally_may_answer_the_question_alike_in_a_story_of_its_own() -> None:
     """Two articles naming the same costume designer in answer to the question agree, though
-    they share no words beyond the question's, when the second is nearly as good an answer."""
-    best = _sentence("a.txt", "Sandy Powell", 0.6)
+    they share no words beyond the question's and the second covers less of the question
+    ("…the first leg will be in Istanbul", "The first stop…will be Istanbul, Turkey…"), when
+    the second is at least a tenth as likely to answer."""
+    best = _sentence("a.txt", "Sandy Powell", 0.9)
     own_words = "Costume design went to {} on the night."
-    alike = _sentence("b.txt", "Sandy Powell", 0.2, own_words)
+    alike = _sentence("b.txt", "Sandy Powell", 0.1, own_words, coverage=0.2)
     assert ally(QUESTION, [best, alike]) is alike
-    assert ally(QUESTION, [best, _sentence("b.txt", "Sandy Powell", 0.1, own_words)]) is None
-    unlike = _sentence("b.txt", "Sandy Powell", 0.5, own_words, coverage=0.5)
-    assert ally(QUESTION, [best, unlike]) is None  # covers less of the question
+    assert ally(QUESTION, [best, _sentence("b.txt", "Sandy Powell", 0.08, own_words)]) is None
 
 
 def test_when_the_best_states_no_value_the_same_event_told_elsewhere_is_its_ally() -> None:
