@@ -7,15 +7,16 @@ of the top sentences whose article mentions every year, number and name the ques
 a span of the asked kind when the question asks for a number (a sum for "how much did it cost",
 a date for "when"; for "how much", one of the sentences the answer quotes: `sum_unstated`),
 or says where someone was born or studied when that is asked (news seldom does), or states a
-verdict or decision when one is asked (news often reports only the start of a trial), and (2) the
-probability that the question is answerable at all is at least the threshold. That
-probability is a logistic regression (`answerability.json`, fitted on the BBC training
-questions and SQuAD dev-a's unanswerable variant by `benchmarks/train_answerability.py`) over
-the sentence's own probability of holding the answer and what marks a near-topic question the
-story does not answer: question words its article never uses, a year it only assumes,
-questions about a successor or an outcome, which news often reports only the start of, and a
-sentence without the kind of number asked for (it may hold the other story's figure). The
-extractive answerer applies it, and the LLM is asked only when it says answer.
+verdict or decision, or who took over a post, when that is asked (news often reports only
+the start of a trial, or the leaving), and (2) the probability that the question is
+answerable at all is at least the threshold. That probability is a logistic regression
+(`answerability.json`, fitted on the BBC training questions and SQuAD dev-a's unanswerable
+variant by `benchmarks/train_answerability.py`) over the sentence's own probability of
+holding the answer and what marks a near-topic question the story does not answer: question
+words its article never uses, a year it only assumes, questions about a successor or an
+outcome, which news often reports only the start of, and a sentence without the kind of
+number asked for (it may hold the other story's figure). The extractive answerer applies
+it, and the LLM is asked only when it says answer.
 """
 
 from __future__ import annotations
@@ -168,6 +169,28 @@ _RELATIONS = (
             r"\b(?:school|university|college|educated|graduat\w*|studied|alumn\w*)\b", re.IGNORECASE
         ),
         frozenset({"place", "org", "other"}),
+    ),
+    # Who took a post after someone left it is asked of stories that report only the leaving,
+    # or who hopes to follow ("…has admitted he would love to succeed Andy Farrell").
+    Relation(
+        "who took over",
+        re.compile(
+            r"^(?:who|which \w+) (?:succeeded|replaced|took over from)\b"
+            r"|^who\b[^?]*\b(?:became|was appointed|was chosen|was selected|was picked"
+            r"|was named|took charge|took over|did [^?]* (?:select|choose|appoint|pick))\b"
+            r"[^?]*\b(?:after|when|to (?:succeed|replace))\b"
+            r"|^who (?:is|was|will be) [^?]*\b(?:successor|replacement)\b",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\b(?:appointed|appointing|appointment|named|replaced|replaces|replacing|succeeded"
+            r"|succeeds|took over|taken over|takes over|taking over|chosen|selected|picked|new"
+            r"|unveiled|installed|elected|became|becomes|hired|promoted|took charge"
+            r"|taken charge|successor|replacement|confirmed|delegated|handed"
+            r"|(?:took|taking|takes|take) (?:his|her|their) place)\b",
+            re.IGNORECASE,
+        ),
+        None,
     ),
     # A trial, an appeal or a ruling that the corpus reports only the start of is what a
     # near-topic question most often asks the end of ("What verdict did the jury reach…",

@@ -263,6 +263,12 @@ def test_an_age_given_beside_the_name_asked_about_is_answered(text: str, told: b
             "The trial of Emilio Botin over the Santander payouts has started in Madrid.",
             "a verdict or decision",
         ),
+        (
+            "Who was appointed Manchester City manager when Kevin Keegan stepped down?",
+            "Stuart Pearce was appointed Manchester City manager after Kevin Keegan stepped down.",
+            "Stuart Pearce has said he would like to succeed Kevin Keegan at Manchester City.",
+            "who took over",
+        ),
     ],
 )
 def test_a_birthplace_school_or_verdict_asked_is_answered_only_where_it_is_said(
