@@ -24,9 +24,9 @@ from qabot.text import one_line, terms
 ALONE = 0.2
 #: Another article's sentence that states the best's value ("Istanbul", "£15,000") and tells
 #: another event agrees with it when at least this share as likely to answer, whatever else
-#: it covers: the same name or sum in answer to one question is seldom chance. 0.1 (from
-#: 0.2 and covering the question nearly as well as the best): 2 more of 1,019 `bbc_train`
-#: answers cite their own article, none fewer.
+#: it covers: the same name or sum in answer to one question is seldom chance. A date is not
+#: ("1983", "Sunday": many stories share one). 0.1 (from 0.2 and covering the question nearly
+#: as well as the best): 1 more of 1,019 `bbc_train` answers cites its own article, none fewer.
 SAME_VALUE = 0.1
 
 
@@ -52,9 +52,9 @@ def ally(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
 
     Likely enough to answer on its own (`disagreement.elsewhere`) and stating the value the
     best states; sharing words beyond the question's with the best sentence, as a rival must
-    (`disagreement.rival`), or at least `SAME_VALUE` times as likely. When the best states no
-    value (no span of the asked kind: "…for her gritty drama Wasp"), another article's
-    sentence that tells the same event (`retold`)."""
+    (`disagreement.rival`), or, unless a date, at least `SAME_VALUE` times as likely. When the
+    best states no value (no span of the asked kind: "…for her gritty drama Wasp"), another
+    article's sentence that tells the same event (`retold`)."""
     if not ranked:
         return None
     best = ranked[0]
@@ -65,7 +65,10 @@ def ally(question: str, ranked: Sequence[Sentence]) -> Sentence | None:
         if (
             value(cand.answers[0]) == said
             and _words(cand) != _words(best)
-            and (same_story(best, cand, asked) or cand.score >= SAME_VALUE * best.score)
+            and (
+                same_story(best, cand, asked)
+                or (cand.answers[0].kind != "date" and cand.score >= SAME_VALUE * best.score)
+            )
         ):
             return cand
     return None
