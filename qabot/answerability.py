@@ -126,8 +126,8 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Relation:
-    """A fact about a person that a question asks for and a sentence must state in words:
-    where they were born, where they studied."""
+    """A fact that a question asks for and a sentence must state in words: where someone was
+    born or studied, a verdict or decision, who took over a post."""
 
     words: str  # how a refusal names it: "...which does not mention where they were born."
     question: re.Pattern[str]
@@ -259,13 +259,13 @@ def judge(
     name of the question is the one to answer from (`Verdict.sentence`): the best-scored
     sentence of a story about another year or another film gives way to the next one of the
     story asked about; for an age, the first of them that gives one, and for where someone was
-    born or studied, the first that says so (`Relation`). `article_text(passage)`
-    gives the whole indexed text of the passage's article; without it, the retrieved passages
-    of the article stand for it. `query` is what was searched: a follow-up's words are mostly in
-    the earlier questions it leans on. The evidence is the probability that the question is
-    answerable (`FEATURES`, weighed by `weights`, by default `answerability.json`); when no
-    article meets the question, it is 0, so that a threshold calibrated on `evidence` alone
-    (`qabot eval --calibrate`) still refuses it.
+    born or studied, a verdict, or who took over, the first that says so (`Relation`).
+    `article_text(passage)` gives the whole indexed text of the passage's article; without it,
+    the retrieved passages of the article stand for it. `query` is what was searched: a
+    follow-up's words are mostly in the earlier questions it leans on. The evidence is the
+    probability that the question is answerable (`FEATURES`, weighed by `weights`, by default
+    `answerability.json`); when no article meets the question, it is 0, so that a threshold
+    calibrated on `evidence` alone (`qabot eval --calibrate`) still refuses it.
     """
     if not ranked:
         return Verdict(False, 0.0)
@@ -282,7 +282,7 @@ def judge(
             best = best or s
             # An age is asked for rarely and written in few ways, so a sentence that holds
             # one beats a better-scored one that does not ("Jackson, a former minister");
-            # so does one that says where someone was born or studied, when that is asked.
+            # so does one that states a `Relation` asked (where someone was born…).
             if (kind != "age" or s.answers) and (relation is None or relation.states(s.text)):
                 best = s
                 break

@@ -271,7 +271,7 @@ def test_an_age_given_beside_the_name_asked_about_is_answered(text: str, told: b
         ),
     ],
 )
-def test_a_birthplace_school_or_verdict_asked_is_answered_only_where_it_is_said(
+def test_a_birthplace_school_verdict_or_successor_is_answered_only_where_it_is_said(
     asked: str, states: str, lives: str, missing: str
 ) -> None:
     kind = asked_type(asked)
