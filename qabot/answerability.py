@@ -124,10 +124,14 @@ class Verdict:
     instead: str = ""  # what the closest sentence gives in place of `missing` ("2004")
 
 
+#: what a chat question may start with before its question word: "and", "so", "ok, so"
+_LEADING_WORDS = re.compile(r"^(?:(?:and|but|so|then|ok|okay|well|right)\b[\s,!.]*)+", re.I)
+
+
 @dataclass(frozen=True)
 class Relation:
     """A fact that a question asks for and a sentence must state in words: where someone was
-    born or studied, a verdict or decision, who took over a post."""
+    born or studied, a verdict, a decision, who took over a post."""
 
     words: str  # how a refusal names it: "...which does not mention where they were born."
     question: re.Pattern[str]
@@ -137,6 +141,8 @@ class Relation:
 
     @staticmethod
     def asked(question: str, kind: str) -> Relation | None:
+        """The relation `question` asks for, if any ("and was he found guilty?" asks one)."""
+        question = _LEADING_WORDS.sub("", question.strip())
         return next(
             (
                 r
@@ -194,28 +200,44 @@ _RELATIONS = (
     ),
     # A trial, an appeal or a ruling that the corpus reports only the start of is what a
     # near-topic question most often asks the end of ("What verdict did the jury reach…",
-    # "Was Emilio Botin found guilty…", "What did Ofcom finally decide…"); a sentence that
-    # says the trial has begun, or will, answers it however close.
+    # "Was Emilio Botin found guilty…"); a sentence that says the trial has begun, or will,
+    # answers it however close, as does one that only says "approved" of the crime.
     Relation(
-        "a verdict or decision",
+        "a verdict",
         re.compile(
-            r"^(?:what (?:verdict|ruling|judge?ment)\b"
+            r"^(?:what (?:verdict|judge?ment)\b"
             r"|(?:was|were|is|are|did|has|have) [^?]{1,60}\b"
             r"(?:found guilty|convicted|acquitted|cleared|jailed|sentenced)\b"
-            r"|how did [^?]{1,60}\brule\b"
-            r"|what did [^?]{0,60}\b(?:court|judge|jury|tribunal|panel|committee|commission"
-            r"|regulator|watchdog|board|council|arbitration|ofcom|lords|peers|mps|parliament"
-            r"|inquiry|hearing)\b[^?]{0,30}\b(?:rule|decide|conclude)\b"
             r"|what (?:was|is) the (?:outcome|verdict) of [^?]*\b(?:trial|case|appeal|lawsuit"
-            r"|hearing|challenge|inquiry|action|vote|ballot)\b"
+            r"|hearing|action)\b"
             r"|what (?:punishment|sentences?) (?:did|was|were|has|have)\b)",
             re.IGNORECASE,
         ),
         re.compile(
             r"\b(?:guilty|convicted|acquitted|cleared|jailed|sentenced|fined|banned|suspended"
-            r"|ruled|rejected|upheld|overturned|dismissed|thrown out|threw out|decided|agreed"
-            r"|approved|voted|backed|awarded|ordered|granted|refused|quashed|blocked"
-            r"|struck down|settled|concluded|found|given|handed|spared|walked free|won|lost)\b",
+            r"|spared|walked free|upheld|overturned|dismissed|quashed|thrown out|threw out"
+            r"|ruled|settled|ordered|awarded|won|lost)\b",
+            re.IGNORECASE,
+        ),
+        None,
+    ),
+    # ...and so is the end of a ruling, a vote or an inquiry ("What did Ofcom finally
+    # decide…", "How did the court rule…").
+    Relation(
+        "a decision",
+        re.compile(
+            r"^(?:what ruling\b"
+            r"|how did [^?]{1,60}\brule\b"
+            r"|what did [^?]{0,60}\b(?:court|judge|jury|tribunal|panel|committee|commission"
+            r"|regulator|watchdog|board|council|arbitration|ofcom|lords|peers|mps|parliament"
+            r"|inquiry|hearing)\b[^?]{0,30}\b(?:rule|decide|conclude)\b"
+            r"|what (?:was|is) the outcome of [^?]*\b(?:challenge|inquiry|vote|ballot)\b)",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\b(?:ruled|rejected|upheld|overturned|dismissed|quashed|decided|agreed|approved"
+            r"|voted|backed|awarded|ordered|granted|refused|blocked|struck down|concluded"
+            r"|found|cleared|banned|thrown out|threw out)\b",
             re.IGNORECASE,
         ),
         None,

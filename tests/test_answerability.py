@@ -255,13 +255,19 @@ def test_an_age_given_beside_the_name_asked_about_is_answered(text: str, told: b
             "What verdict did the jury reach in the Hatfield rail crash trial?",
             "Balfour Beatty was found guilty of breaching safety law over the Hatfield crash.",
             "Balfour Beatty and five managers are to go on trial over the Hatfield crash.",
-            "a verdict or decision",
+            "a verdict",
         ),
         (
-            "Was Emilio Botin convicted at his trial over the Santander payouts?",
+            "So was Emilio Botin convicted at his trial over the Santander payouts?",
             "Emilio Botin was cleared of all charges over the Santander payouts.",
-            "The trial of Emilio Botin over the Santander payouts has started in Madrid.",
-            "a verdict or decision",
+            "The trial of Emilio Botin, who approved the Santander payouts, has begun in Madrid.",
+            "a verdict",
+        ),
+        (
+            "What did Ofcom finally decide about BT's offer to open its network?",
+            "Ofcom decided to accept BT's offer to open its network to rivals.",
+            "Ofcom offered BT the choice of opening its network or splitting in two.",
+            "a decision",
         ),
         (
             "Who was appointed Manchester City manager when Kevin Keegan stepped down?",
