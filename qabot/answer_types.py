@@ -310,25 +310,25 @@ def _names(sentence: str) -> list[Span]:
     for m in _NAME.finditer(sentence):
         end = m.start() + len(m.group(0).rstrip("."))
         for start, stop in _owners_apart(sentence, m.start(), end):
-            for part_start, part_stop in _of_apart(sentence, start, stop):
-                if span := _name(sentence, part_start, part_stop):
-                    out.append(span)
+            out.extend(_of_apart(sentence, start, stop))
     return out
 
 
 _OF = re.compile(r" of (?=[A-Z])")
 
 
-def _of_apart(sentence: str, start: int, end: int) -> list[tuple[int, int]]:
-    """A person's name and where they work apart, when a title in front says it is a person:
-    "analyst Nick Van den Brul of BNP Paribas" is "Nick Van den Brul" and "BNP Paribas". Any
-    other name keeps its "of" ("Bank of England", "William II of Normandy", "Imperial Academy
-    of Medicine")."""
+def _of_apart(sentence: str, start: int, end: int) -> list[Span]:
+    """The names in `sentence[start:end]`: a person's name and where they work apart, when a
+    title in front says it is a person: "analyst Nick Van den Brul of BNP Paribas" is "Nick Van
+    den Brul" and "BNP Paribas". Any other name keeps its "of" ("Bank of England", "William II
+    of Normandy", "Imperial Academy of Medicine")."""
     of = _OF.search(sentence, start, end)
     head = _name(sentence, start, of.start()) if of is not None else None
     if of is None or head is None or head.kind != "person" or not head.sure:
-        return [(start, end)]
-    return [(start, of.start()), (of.end(), end)]
+        parts = [_name(sentence, start, end)]
+    else:  # the person, typed once
+        parts = [head, _name(sentence, of.end(), end)]
+    return [span for span in parts if span is not None]
 
 
 def _owners_apart(sentence: str, start: int, end: int) -> list[tuple[int, int]]:
