@@ -23,7 +23,12 @@ _CARDINAL = (
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
     r"eighty|ninety"
 )
-_NUM_WORD = _CARDINAL + r"|hundred|a dozen|dozens|hundreds|thousands|millions|half|a|an|several"
+_TENS = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+#: a number in words, capitalised or not ("Thirteen episodes…" starts a sentence)
+_NUM_WORD = (
+    rf"(?i:(?:{_TENS})-(?:one|two|three|four|five|six|seven|eight|nine)|{_CARDINAL}"
+    r"|hundred|a dozen|dozens|hundreds|thousands|millions|half|a|an|several)"
+)
 _MONTH = (
     r"January|February|March|April|May|June|July|August|September|October|November|December|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
@@ -508,6 +513,8 @@ def asked_role(question: str) -> str:
 #: "of" and the name of where a post is held, between the post and its holder: "the chairman
 #: of the FA, Geoff Thompson" (case-sensitive inside the case-blind search: names only)
 _OF_NAME = r" of (?:the )?(?-i:[A-Z][\w&'’.-]*(?: (?:[A-Z][\w&'’.-]*|of|and|for))*),"
+#: an honorific the holder's name may follow: "…of Migration Watch UK, Sir Andrew Green"
+_HONORIFIC = r"(?:\s(?-i:Sir|Dame|Lord|Lady|Baroness|Dr|Mr|Mrs|Ms|Miss|Professor|Prof)\.?)?"
 
 
 def holds_role(sentence: str, span: Span, roles: str) -> bool:
@@ -517,6 +524,6 @@ def holds_role(sentence: str, span: Span, roles: str) -> bool:
     before = sentence[max(0, span.start - 60) : span.start]
     after = sentence[span.end : span.end + 25]
     return bool(
-        re.search(rf"\b(?:{roles})(?:{_OF_NAME})?\W{{0,3}}$", before, re.IGNORECASE)
+        re.search(rf"\b(?:{roles})(?:{_OF_NAME})?\W{{0,3}}{_HONORIFIC}\s?$", before, re.I)
         or re.match(rf"\s*,\s*(?:the\s+)?(?:[\w-]+\s+){{0,2}}?(?:{roles})\b", after, re.IGNORECASE)
     )

@@ -193,7 +193,8 @@ _RELATIONS = (
             r"|succeeds|took over|taken over|takes over|taking over|chosen|selected|picked|new"
             r"|unveiled|installed|elected|became|becomes|hired|promoted|took charge"
             r"|taken charge|successor|replacement|confirmed|delegated|handed"
-            r"|(?:took|taking|takes|take) (?:his|her|their) place)\b",
+            r"|(?:took|taking|takes|take) (?:his|her|their) place"
+            r"|replace [^.;]{1,60}? with)\b",  # "…to replace chief executive Tim Koogle with…"
             re.IGNORECASE,
         ),
         None,

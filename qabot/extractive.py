@@ -204,6 +204,10 @@ def short_answer(
     ("Tesco"): for one it is shown."""
     if not best.answers:
         return ""
+    if (roles := asked_role(question)) and (
+        holder := next((sp for sp in best.answers if holds_role(best.text, sp, roles)), None)
+    ):  # "the chairman of Migration Watch UK, Sir Andrew Green": him, not "UK"
+        return holder.text
     kind, span = asked_type(question), best.answers[0]
     if span.kind != "name" or kind not in ("person", "place"):
         return span.text
