@@ -16,14 +16,9 @@ _PRONOUN = re.compile(
     r"when|why|how|what|on|in|at|like)\s+)(?:this|that)\b",
     re.I,
 )
-#: A story's subject named by its kind ("the company's chief executive"), or "more" of it:
-#: a question that names anything itself says which.
-_BY_KIND = re.compile(
-    r"\b(?:the call|the talks?|the same|other|else|more|"
-    r"the (?:company|firm|group|club|team|side|player|singer|star|band|film|show|album|"
-    r"minister|government|party|country|deal|case|report|bill|plan|scheme|award|event))\b",
-    re.I,
-)
+#: A story's subject named by its kind ("the company's chief executive", "the match"), or
+#: "more" of it: a question that names anything itself says which.
+_BY_KIND = re.compile(r"\b(?:the [a-z][\w'’-]*|other|else|more)\b", re.I)
 #: A name the question gives itself: a capitalised word after the first, or a number.
 _NAME = re.compile(r"(?<=\s)(?:[A-Z][\w'’-]*|\d[\d,.]*)")
 #: A capitalised word after the first: what says which company (a year does not).

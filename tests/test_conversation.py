@@ -10,9 +10,11 @@ def test_condense_only_rewrites_follow_ups() -> None:
     assert condense("And why?", ["Did Carter call?"]) == "Did Carter call? And why?"
     assert condense("Why did they?", []) == "Why did they?"
     assert is_follow_up("When did that happen?")
-    assert not is_follow_up("When did the defense chiefs speak?")
+    assert not is_follow_up("When did the US and Russian defense chiefs speak?")
     assert is_follow_up("Who is the company's chief executive?")  # named by its kind
     assert is_follow_up("How much did the company earn in 2004?")
+    assert is_follow_up("Where was the match played?")  # any kind: "the match", "the play"
+    assert is_follow_up("How many had the market been expecting?")
     assert not is_follow_up("Who is directing the film of The Da Vinci Code?")  # says which
     # words that point at nothing: a question that uses them stands alone
     assert not is_follow_up("How long has it been since El Guerrouj last raced cross country?")

@@ -68,7 +68,7 @@ def test_chat_shows_thinking_then_the_answer_once_and_no_log_lines(
         assert out.index("thinking…") < out.index("Ash Carter spoke")
         assert out.count("Ash Carter spoke with Sergei Shoigu by telephone for 50 minutes") == 1
         assert "As checked" not in out
-        out = chat.ask("What did the defense chiefs agree on the phone?", r"not supported")
+        out = chat.ask("What did Carter and Shoigu agree on the phone?", r"not supported")
         assert "PWNED" not in out
     finally:
         chat.close()
