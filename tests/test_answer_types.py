@@ -406,6 +406,11 @@ def test_a_lone_capitalised_word_is_shown_first_only_where_it_is_seldom_wrong() 
             "The chairman of the Football Association, Geoff Thompson, said it was wrong.",
             "Geoff Thompson",
         ),
+        (  # after an honorific
+            "Who chairs Migration Watch?",
+            "But the chairman of Migration Watch UK, Sir Andrew Green, said it was wrong.",
+            "Andrew Green",
+        ),
         # named, but not as the holder of the post asked about
         ("Who is the chairman of the club?", "The chairman of the club met Ken Bates.", ""),
         ("Who is the editor of Mac Format?", "Chairman Ian Harris of Mac Format agreed.", ""),
