@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from qabot.domain import REFUSAL_TEXT, Answer
-from qabot.extractive import _with_story
+from qabot.extractive import with_story
 from qabot.qa import QA
 from qabot.settings import Settings
 from tests.common import CARTER
@@ -47,9 +47,9 @@ def test_a_follow_up_is_read_with_the_headline_of_its_story(seeded_qa: QA) -> No
     """ "the call" is Carter's: the reader reads the story's headline beside the question."""
     question = "How long was the call?"
     retrieval = seeded_qa.retrieve(question)
-    assert _with_story(question, retrieval) == question  # a new question is read as asked
+    assert with_story(question, retrieval) == question  # a new question is read as asked
     staying = retrieval.staying_in(CARTER)
-    assert _with_story(question, staying) == (
+    assert with_story(question, staying) == (
         f"{question} (Russian, U.S. Defense Chiefs Talk By Telephone About Fighting IS)"
     )
 
