@@ -7,9 +7,9 @@ of the top sentences whose article mentions every year, number and name the ques
 a span of the asked kind when the question asks for a number (a sum for "how much did it cost",
 a date for "when"; for "how much", one of the sentences the answer quotes: `sum_unstated`),
 or says where someone was born or studied when that is asked (news seldom does), or states a
-verdict or decision, or who took over a post, when that is asked (news often reports only
-the start of a trial, or the leaving), and (2) the probability that the question is
-answerable at all is at least the threshold. That probability is a logistic regression
+verdict or decision, who took over a post, or who won, when that is asked (news often
+reports only the start of a trial, the leaving, or a preview of the final), and (2) the
+probability that the question is answerable at all is at least the threshold. That probability is a logistic regression
 (`answerability.json`, fitted on the BBC training questions and SQuAD dev-a's unanswerable
 variant by `benchmarks/train_answerability.py`) over the sentence's own probability of
 holding the answer and what marks a near-topic question the story does not answer: question
@@ -131,7 +131,7 @@ _LEADING_WORDS = re.compile(r"^(?:(?:and|but|so|then|ok|okay|well|right)\b[\s,!.
 @dataclass(frozen=True)
 class Relation:
     """A fact that a question asks for and a sentence must state in words: where someone was
-    born or studied, a verdict, a decision, who took over a post."""
+    born or studied, a verdict, a decision, who took over a post, who won."""
 
     words: str  # how a refusal names it: "...which does not mention where they were born."
     question: re.Pattern[str]
@@ -243,6 +243,22 @@ _RELATIONS = (
         ),
         None,
     ),
+    # Who won a final, an award or a vote is asked of stories that only preview it ("Andy
+    # Roddick will play Cyril Saulnier in the final", "It will be one of 21 films competing
+    # for the Golden Bear"): a sentence that only looks ahead, naming no winner, does not say.
+    Relation(
+        "who won",
+        re.compile(r"^(?:who|which [\w'’ -]{1,40}?) won\b", re.IGNORECASE),
+        re.compile(
+            r"\b(?:won|wins|winning|winners?|beat|beating|victory|victor|champions?|title|took"
+            r"|claimed|clinched|retained|defeated|triumph\w*|crowned|topped|scooped|went to)\b"
+            r"|^(?!.*\b(?:will|would|could|may|might|hopes?|hoping|expected|due|set to|likely"
+            r"|to (?:play|face|meet|take on)|competing|contenders?|nominated|nominees?"
+            r"|shortlist\w*|favourites?|tipped)\b)",
+            re.IGNORECASE,
+        ),
+        None,
+    ),
 )
 
 
@@ -282,7 +298,7 @@ def judge(
     name of the question is the one to answer from (`Verdict.sentence`): the best-scored
     sentence of a story about another year or another film gives way to the next one of the
     story asked about; for an age, the first of them that gives one, and for where someone was
-    born or studied, a verdict, or who took over, the first that says so (`Relation`).
+    born or studied, a verdict, who took over or who won, the first that says so (`Relation`).
     `article_text(passage)` gives the whole indexed text of the passage's article; without it,
     the retrieved passages of the article stand for it. `query` is what was searched: a
     follow-up's words are mostly in the earlier questions it leans on. The evidence is the

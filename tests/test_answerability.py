@@ -275,6 +275,12 @@ def test_an_age_given_beside_the_name_asked_about_is_answered(text: str, told: b
             "Stuart Pearce has said he would like to succeed Kevin Keegan at Manchester City.",
             "who took over",
         ),
+        (
+            "Who won the SAP Open final in San Jose?",
+            "Andy Roddick beat Cyril Saulnier to win the SAP Open in San Jose.",
+            "Andy Roddick will play Cyril Saulnier in the final of the SAP Open in San Jose.",
+            "who won",
+        ),
     ],
 )
 def test_a_birthplace_school_verdict_or_successor_is_answered_only_where_it_is_said(

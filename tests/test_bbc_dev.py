@@ -24,6 +24,7 @@ BBC = SHARED / "corpora" / "bbc"
 DEV = FIXTURES / "bbc_dev.jsonl"
 TRAIN = FIXTURES.parent.parent / "benchmarks" / "bbc_train.jsonl"
 HELD_OUT = FIXTURES.parent.parent / "benchmarks" / "bbc_heldout.jsonl"
+FOLLOW_UPS = FIXTURES.parent.parent / "benchmarks" / "bbc_followups.jsonl"
 
 
 def test_bbc_dev_set_is_well_formed() -> None:
@@ -48,7 +49,9 @@ def _trigrams(path: Path) -> set[tuple[str, ...]]:
 
 @needs_shared("corpora/bbc")
 @pytest.mark.parametrize(
-    ("mine", "theirs"), [(TRAIN, DEV), (HELD_OUT, DEV), (HELD_OUT, TRAIN)], ids=lambda p: p.stem
+    ("mine", "theirs"),
+    [(TRAIN, DEV), (HELD_OUT, DEV), (HELD_OUT, TRAIN), (FOLLOW_UPS, DEV), (FOLLOW_UPS, TRAIN)],
+    ids=lambda p: p.stem,
 )
 def test_question_sets_stay_apart(mine: Path, theirs: Path) -> None:
     """The answer reader's BBC training questions (benchmarks/bbc_train.jsonl), the dev set and
@@ -94,6 +97,16 @@ def test_bbc_dev_floors(bbc_qa: QA) -> None:
     for scored in report.scored:
         for c in scored.answer.citations:
             assert bbc_qa.verifier.verify(c), c
+
+
+@needs_shared("corpora/bbc")
+def test_bbc_follow_up_floors(bbc_qa: QA) -> None:
+    """benchmarks/bbc_followups.jsonl: 90 questions asked after others in a chat (pronouns,
+    "what about…", topic switches, near-topic unanswerables), over articles no other set
+    asks about."""
+    m = run_fixtures(lambda q, h, k: bbc_qa.ask(q, h, k), load_fixtures(FOLLOW_UPS), k=5).metrics()
+    assert m["answer_hit"] >= 0.70 and m["answer_recall@5"] >= 0.90, m
+    assert m["refusal_recall"] >= 0.45 and m["false_refusals"] <= 0.13, m
 
 
 @needs_shared("corpora/bbc")
