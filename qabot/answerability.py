@@ -1,22 +1,22 @@
 """Whether the corpus answers a question: evidence, not topic.
 
-Retrieval always finds *something* on the corpus's own subjects, so closeness alone cannot
-tell "about the same story" from "answers the question". A question is answered from the best
-of the top sentences whose article mentions every year, number and name the question is about
-(a question about 2007 is not answered by a 2004 story), and only when (1) a top sentence holds
-a span of the asked kind when the question asks for a number (a sum for "how much did it cost",
-a date for "when"; for "how much", one of the sentences the answer quotes: `sum_unstated`),
-or says where someone was born or studied when that is asked (news seldom does), or states a
-verdict or decision, who took over a post, or who won, when that is asked (news often
-reports only the start of a trial, the leaving, or a preview of the final), and (2) the
-probability that the question is answerable at all is at least the threshold. That probability is a logistic regression
-(`answerability.json`, fitted on the BBC training questions and SQuAD dev-a's unanswerable
-variant by `benchmarks/train_answerability.py`) over the sentence's own probability of
-holding the answer and what marks a near-topic question the story does not answer: question
-words its article never uses, a year it only assumes, questions about a successor or an
-outcome, which news often reports only the start of, and a sentence without the kind of
-number asked for (it may hold the other story's figure). The extractive answerer applies
-it, and the LLM is asked only when it says answer.
+Retrieval always finds *something* on the corpus's own subjects, so closeness alone cannot tell
+"about the same story" from "answers the question". A question is answered from the best of the
+top sentences whose article mentions every year, number and name the question is about (a
+question about 2007 is not answered by a 2004 story), and only when (1) a top sentence holds a
+span of the asked kind when the question asks for a number (a sum for "how much did it cost", a
+date for "when"; for "how much", one of the sentences the answer quotes: `sum_unstated`), or
+says where someone was born or studied when that is asked (news seldom does), or states a
+verdict or decision, who took over a post, or who won, when that is asked (news often reports
+only the start of a trial, the leaving, or a preview of the final), and (2) the probability that
+the question is answerable at all is at least the threshold. That probability is a logistic
+regression (`answerability.json`, fitted on the BBC training questions and SQuAD dev-a's
+unanswerable variant by `benchmarks/train_answerability.py`) over the sentence's own probability
+of holding the answer and what marks a near-topic question the story does not answer: question
+words its article never uses, a year it only assumes, questions about a successor or an outcome,
+which news often reports only the start of, and a sentence without the kind of number asked for
+(it may hold the other story's figure). The extractive answerer applies it, and the LLM is asked
+only when it says answer.
 """
 
 from __future__ import annotations
