@@ -245,16 +245,15 @@ _RELATIONS = (
     ),
     # Who won a final, an award or a vote is asked of stories that only preview it ("Andy
     # Roddick will play Cyril Saulnier in the final", "It will be one of 21 films competing
-    # for the Golden Bear"): a sentence that only looks ahead, naming no winner, does not say.
+    # for the Golden Bear"): only a sentence that says someone won, beat, took or was named or
+    # awarded something does ("I was feeling horrible earlier in the week" does not).
     Relation(
         "who won",
         re.compile(r"^(?:who|which [\w'’ -]{1,40}?) won\b", re.IGNORECASE),
         re.compile(
             r"\b(?:won|wins|winning|winners?|beat|beating|victory|victor|champions?|title|took"
-            r"|claimed|clinched|retained|defeated|triumph\w*|crowned|topped|scooped|went to)\b"
-            r"|^(?!.*\b(?:will|would|could|may|might|hopes?|hoping|expected|due|set to|likely"
-            r"|to (?:play|face|meet|take on)|competing|contenders?|nominated|nominees?"
-            r"|shortlist\w*|favourites?|tipped)\b)",
+            r"|claimed|clinched|retained|defeated|triumph\w*|crowned|topped|scooped|went to"
+            r"|named|voted|awarded|picked up|collected|received|honoured|first place|gold)\b",
             re.IGNORECASE,
         ),
         None,

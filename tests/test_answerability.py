@@ -281,6 +281,12 @@ def test_an_age_given_beside_the_name_asked_about_is_answered(text: str, told: b
             "Andy Roddick will play Cyril Saulnier in the final of the SAP Open in San Jose.",
             "who won",
         ),
+        (
+            "Who won the SAP Open final in San Jose?",
+            "Andy Roddick was named champion of the SAP Open in San Jose.",
+            '"I was feeling horrible at the SAP Open," Roddick said in San Jose.',
+            "who won",
+        ),
     ],
 )
 def test_a_birthplace_school_verdict_or_successor_is_answered_only_where_it_is_said(
