@@ -251,7 +251,7 @@ _RELATIONS = (
         "who won",
         re.compile(r"^(?:who|which [\w'’ -]{1,40}?) won\b", re.IGNORECASE),
         re.compile(
-            r"\b(?:won|wins|winning|winners?|beat|beating|victory|victor|champions?|title|took"
+            r"\b(?:won|wins?|winning|winners?|beat|beating|victory|victor|champions?|title|took"
             r"|claimed|clinched|retained|defeated|triumph\w*|crowned|topped|scooped|went to"
             r"|named|voted|awarded|picked up|collected|received|honoured|first place|gold)\b",
             re.IGNORECASE,
