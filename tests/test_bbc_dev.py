@@ -25,6 +25,7 @@ DEV = FIXTURES / "bbc_dev.jsonl"
 TRAIN = FIXTURES.parent.parent / "benchmarks" / "bbc_train.jsonl"
 HELD_OUT = FIXTURES.parent.parent / "benchmarks" / "bbc_heldout.jsonl"
 FOLLOW_UPS = FIXTURES.parent.parent / "benchmarks" / "bbc_followups.jsonl"
+FOLLOW_UPS_HELD_OUT = FIXTURES.parent.parent / "benchmarks" / "bbc_followups_heldout.jsonl"
 
 
 def test_bbc_dev_set_is_well_formed() -> None:
@@ -50,7 +51,17 @@ def _trigrams(path: Path) -> set[tuple[str, ...]]:
 @needs_shared("corpora/bbc")
 @pytest.mark.parametrize(
     ("mine", "theirs"),
-    [(TRAIN, DEV), (HELD_OUT, DEV), (HELD_OUT, TRAIN), (FOLLOW_UPS, DEV), (FOLLOW_UPS, TRAIN)],
+    [
+        (TRAIN, DEV),
+        (HELD_OUT, DEV),
+        (HELD_OUT, TRAIN),
+        (FOLLOW_UPS, DEV),
+        (FOLLOW_UPS, TRAIN),
+        (FOLLOW_UPS_HELD_OUT, DEV),
+        (FOLLOW_UPS_HELD_OUT, TRAIN),
+        (FOLLOW_UPS_HELD_OUT, HELD_OUT),
+        (FOLLOW_UPS_HELD_OUT, FOLLOW_UPS),
+    ],
     ids=lambda p: p.stem,
 )
 def test_question_sets_stay_apart(mine: Path, theirs: Path) -> None:
@@ -58,7 +69,8 @@ def test_question_sets_stay_apart(mine: Path, theirs: Path) -> None:
     the held-out set (benchmarks/bbc_heldout.jsonl, never trained or tuned on) ask nothing
     another asks and share no article, nor a copy of one (the corpus holds near-identical
     twins): the dev numbers measure questions the reader never saw, the held-out ones
-    questions nothing was fitted to."""
+    questions nothing was fitted to. The same holds for the two conversation sets
+    (benchmarks/bbc_followups.jsonl, tuned on, and bbc_followups_heldout.jsonl, never read)."""
     a, b = load_fixtures(mine), load_fixtures(theirs)
     assert not {normalize(f.question) for f in a} & {normalize(f.question) for f in b}
     their_articles = {f.source: _trigrams(BBC / f.source) for f in b if f.source}
